@@ -1,0 +1,62 @@
+/**
+ * Errors about a spec carry where the problem was written, so every message can point at
+ * `file:line:column` with the offending line quoted under it.
+ */
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** The text of that line, for quoting under the message. */
+  lineText?: string;
+}
+
+export interface SpecIssue {
+  /** Dotted key path, e.g. "train.lr" or "model.blocks.conv1.2.conv2d.kernel"; "" for the whole file. */
+  path: string;
+  /** What is wrong, in one sentence. */
+  message: string;
+  expected?: string;
+  found?: string;
+  /** Extra advice, e.g. "did you mean 'epochs'?". */
+  hint?: string;
+  location?: SourceLocation;
+}
+
+/** One or more problems in a spec, found before anything ran. The CLI maps it to exit code 2. */
+export class SpecError extends Error {
+  readonly issues: SpecIssue[];
+  readonly file: string;
+
+  constructor(file: string, issues: SpecIssue[]) {
+    super(formatIssues(issues, file));
+    this.name = 'SpecError';
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** Renders issues as compiler-style diagnostics: location, path, message, expected/found, quoted line with a caret. */
+export function formatIssues(issues: readonly SpecIssue[], file: string): string {
+  const blocks = issues.map((issue) => formatIssue(issue, file));
+  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+  return `${file}: ${count}\n\n${blocks.join('\n\n')}`;
+}
+
+export function formatIssue(issue: SpecIssue, file: string): string {
+  const where = issue.location
+    ? `${issue.location.file}:${issue.location.line}:${issue.location.column}`
+    : file;
+  const lines = [`${where}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`];
+  if (issue.expected !== undefined) lines.push(`  expected: ${issue.expected}`);
+  if (issue.found !== undefined) lines.push(`  found:    ${issue.found}`);
+  if (issue.hint !== undefined) lines.push(`  hint:     ${issue.hint}`);
+  if (issue.location?.lineText !== undefined) {
+    const gutter = `${issue.location.line} | `;
+    lines.push(`  ${gutter}${issue.location.lineText}`);
+    lines.push(`  ${' '.repeat(gutter.length + issue.location.column - 1)}^`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,125 @@
+/**
+ * Loading an experiment: parse the YAML, apply --set overrides, check the base spec, expand the
+ * sweep, and resolve and check every variant. Nothing here runs anything: a spec with any problem is
+ * refused as a whole with every problem listed (SpecError), before any run or directory exists.
+ */
+import { resolve } from 'node:path';
+import { SpecError, type SourceLocation, type SpecIssue } from './errors.ts';
+import { parseOverride } from './overrides.ts';
+import { setPath, type PathSegment } from './paths.ts';
+import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
+import type { ExperimentSpec } from './spec-types.ts';
+import { DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride } from './sweep.ts';
+import { validateSpec, type PathLocator } from './validate.ts';
+import { substituteVars } from './vars.ts';
+
+export interface LoadOptions {
+  /** `--set path=value` texts, applied in order before validation. */
+  sets?: string[];
+  maxVariants?: number;
+}
+
+export interface Variant {
+  /** Readable and stable: what the variant changes, e.g. "gap-5x5_c1=32"; the spec's name when there is no sweep. */
+  name: string;
+  /** The overrides that make this variant, as dotted path -> value. */
+  overrides: Record<string, unknown>;
+  /** The resolved spec: overrides applied, vars substituted, defaults filled in, no sweep. */
+  spec: ExperimentSpec;
+  /** Where a path of this variant's spec was written (an override's value, else the base spec). */
+  locate: (path: readonly PathSegment[]) => SourceLocation | undefined;
+}
+
+export interface LoadedExperiment {
+  file: string;
+  source: SpecSource;
+  /** The base spec after overrides and vars, with defaults, including its sweep. */
+  spec: ExperimentSpec;
+  variants: Variant[];
+}
+
+export function loadExperiment(file: string, options: LoadOptions = {}): LoadedExperiment {
+  const absolute = resolve(file);
+  const parsed = readSpecSource(absolute);
+  if (!parsed.ok) throw new SpecError(file, parsed.issues.map((i) => relocate(i, file, absolute)));
+  const source = { ...parsed.source, file };
+  const baseLocate: PathLocator = (path, keyOf) => locateInSource(source, path, keyOf);
+
+  const raw = structuredClone(source.value) as Record<string, unknown>;
+  const setIssues: SpecIssue[] = [];
+  for (const text of options.sets ?? []) {
+    const { override, issue } = parseOverride(text);
+    if (issue) setIssues.push(issue);
+    else if (override) setPath(raw, override.path, override.value);
+  }
+  if (setIssues.length > 0) throw new SpecError(file, setIssues);
+
+  const base = resolveSpec(raw, baseLocate);
+  const spec = base.spec;
+  const issues: SpecIssue[] = [...base.issues];
+  // A malformed sweep cannot be expanded; every other problem of the base is reported together with
+  // the variants' own problems, so one run of `xp validate` lists everything.
+  if (issues.some((issue) => issue.path === 'sweep' || issue.path.startsWith('sweep.'))) throw new SpecError(file, issues);
+
+  let plans;
+  try {
+    plans = expandSweep(spec.sweep, options.maxVariants ?? DEFAULT_MAX_VARIANTS);
+  } catch (error) {
+    if (!(error instanceof TooManyVariantsError)) throw error;
+    throw new SpecError(file, [...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);
+  }
+
+  const variants: Variant[] = [];
+  for (const plan of plans) {
+    const name = plan.name || spec.name;
+    const draft = structuredClone(raw);
+    delete draft.sweep;
+    for (const override of plan.overrides) setPath(draft, override.path, structuredClone(override.value));
+    const locate = variantLocator(plan.overrides, baseLocate);
+    const resolved = resolveSpec(draft, locate);
+    for (const issue of resolved.issues) addVariantIssue(issues, issue, name);
+    variants.push({
+      name,
+      overrides: Object.fromEntries(plan.overrides.map((o) => [o.path.join('.'), o.value])),
+      spec: resolved.spec,
+      locate: (path) => locate(path),
+    });
+  }
+  if (issues.length > 0) throw new SpecError(file, issues);
+  return { file, source, spec, variants };
+}
+
+/**
+ * Adds a variant's issue unless the same problem at the same place is already listed (the base's own
+ * problems recur in every variant; a bad grid value recurs in every combination that uses it).
+ */
+function addVariantIssue(issues: SpecIssue[], issue: SpecIssue, variant: string): void {
+  const where = (i: SpecIssue) => `${i.location?.file}:${i.location?.line}:${i.location?.column}|${i.path}`;
+  const same = issues.find((known) => where(known) === where(issue) && known.message.endsWith(issue.message));
+  if (same) return;
+  issues.push({ ...issue, message: `in variant ${variant}: ${issue.message}` });
+}
+
+function resolveSpec(raw: Record<string, unknown>, locate: PathLocator): { spec: ExperimentSpec; issues: SpecIssue[] } {
+  const substituted = substituteVars(raw);
+  const varIssues: SpecIssue[] = substituted.issues.map(({ segments, ...issue }) => ({ ...issue, location: locate(segments) }));
+  const schemaIssues = validateSpec(substituted.value, locate);
+  return { spec: substituted.value as unknown as ExperimentSpec, issues: [...varIssues, ...schemaIssues] };
+}
+
+/** A path inside an overridden value is located in the sweep entry that set it. */
+function variantLocator(overrides: VariantOverride[], baseLocate: PathLocator): PathLocator {
+  return (path, keyOf) => {
+    for (const override of [...overrides].reverse()) {
+      const prefix = override.path;
+      if (prefix.every((segment, i) => String(path[i]) === segment) && path.length >= prefix.length) {
+        return baseLocate([...override.origin, ...path.slice(prefix.length)], keyOf);
+      }
+    }
+    return baseLocate(path, keyOf);
+  };
+}
+
+function relocate(issue: SpecIssue, file: string, absolute: string): SpecIssue {
+  return issue.location?.file === absolute ? { ...issue, location: { ...issue.location, file } } : issue;
+}

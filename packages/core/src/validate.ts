@@ -1,0 +1,222 @@
+/**
+ * Turns ajv's errors into issues a person can act on: one per problem, with the key path, what was
+ * expected, what was found, and "did you mean" for misspelt keys.
+ */
+import type { ErrorObject } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import type { SourceLocation, SpecIssue } from './errors.ts';
+import { describeValue } from './source.ts';
+import { validateAgainstSchema } from './schema.ts';
+
+export type PathLocator = (path: readonly (string | number)[], keyOf?: boolean) => SourceLocation | undefined;
+
+/** Validates `spec` (filling defaults in place) and returns its issues, located with `locate`. */
+export function validateSpec(spec: unknown, locate: PathLocator): SpecIssue[] {
+  return [...nonFiniteNumbers(spec, locate), ...schemaErrorsToIssues(validateAgainstSchema(spec), spec, locate)];
+}
+
+/** YAML can say .inf and .nan, JSON Schema cannot refuse them: no spec value may be infinite or NaN. */
+function nonFiniteNumbers(value: unknown, locate: PathLocator, path: string[] = []): SpecIssue[] {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return [{ path: path.join('.'), message: 'not a finite number', expected: 'a finite number', found: String(value), location: locate(path) }];
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, child]) => nonFiniteNumbers(child, locate, [...path, key]));
+  }
+  return [];
+}
+
+export function schemaErrorsToIssues(errors: ErrorObject[], root: unknown, locate: PathLocator): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of selectErrors(errors)) {
+    const issue = toIssue(error, root, locate);
+    const key = `${issue.path}|${issue.message}|${issue.expected ?? ''}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push(issue);
+    }
+  }
+  return issues.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
+}
+
+/**
+ * ajv reports every failed branch of a oneOf and the "if" that chose a branch; people want only the
+ * branch they meant. Keep the branch with the fewest errors, fold same-place alternatives (a value
+ * that is neither 'valid' nor an integer) into one "expected A or B", and drop the bookkeeping.
+ */
+function selectErrors(errors: ErrorObject[]): ErrorObject[] {
+  const byBranchPoint = new Map<string, Map<string, ErrorObject[]>>();
+  const plain: ErrorObject[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'if') continue;
+    const match = /^(.*\/(?:oneOf|anyOf))\/(\d+)\//.exec(error.schemaPath);
+    if (!match) {
+      plain.push(error);
+      continue;
+    }
+    const branches = byBranchPoint.get(match[1]) ?? new Map<string, ErrorObject[]>();
+    branches.set(match[2], [...(branches.get(match[2]) ?? []), error]);
+    byBranchPoint.set(match[1], branches);
+  }
+  const chosen: ErrorObject[] = [];
+  for (const [point, branches] of byBranchPoint) {
+    const all = [...branches.values()];
+    const sameSpot = all.every((errs) => errs.every((e) => e.instancePath === errs[0].instancePath) && errs.length === 1);
+    const owner = plain.find((e) => e.schemaPath === point);
+    if (sameSpot && owner) {
+      owner.params = { ...owner.params, alternatives: all.map((errs) => expectedOf(errs[0])) };
+      continue;
+    }
+    // Prefer the branch whose discriminating `const`/`type` matched: it fails with the fewest errors.
+    const best = all.sort((a, b) => penalty(a) - penalty(b))[0];
+    chosen.push(...best);
+    const index = plain.findIndex((e) => e.schemaPath === point);
+    if (index >= 0) plain.splice(index, 1);
+  }
+  return [...plain, ...chosen];
+}
+
+function penalty(errors: ErrorObject[]): number {
+  return errors.reduce((sum, e) => sum + (e.keyword === 'const' || e.keyword === 'type' ? 10 : 1), 0);
+}
+
+function toIssue(error: ErrorObject, root: unknown, locate: PathLocator): SpecIssue {
+  const path = pointerToPath(error.instancePath);
+  const dotted = path.join('.');
+  const found = describeValue(valueAt(root, path));
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = knownPropertiesOf(error);
+      const suggestion = known.length > 0 ? closest(key, known) : undefined;
+      const close = suggestion !== undefined && distance(key, suggestion) <= Math.max(2, Math.floor(key.length / 3));
+      return {
+        path: [...path, key].join('.'),
+        message: `unknown key '${key}'`,
+        expected: known.length > 0 ? `one of: ${known.join(', ')}` : 'no further keys here',
+        found: `'${key}'`,
+        hint: close ? `did you mean '${suggestion}'?` : undefined,
+        location: locate([...path, key], true),
+      };
+    }
+    case 'required':
+      return {
+        path: dotted,
+        message: `missing required key '${String(params.missingProperty)}'`,
+        expected: `a key '${String(params.missingProperty)}'${dotted ? ` under ${dotted}` : ' at the top level'}`,
+        found: 'none',
+        location: locate(path),
+      };
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMaximum':
+    case 'exclusiveMinimum': {
+      const relation = { maximum: '≤', minimum: '≥', exclusiveMaximum: '<', exclusiveMinimum: '>' }[error.keyword];
+      const limitSource = dataReference(error);
+      return {
+        path: dotted,
+        message: limitSource ? `must be ${relation} ${limitSource} (${String(params.limit)})` : 'out of range',
+        expected: `a number ${relation} ${String(params.limit)}`,
+        found,
+        location: locate(path),
+      };
+    }
+    case 'oneOf':
+    case 'anyOf': {
+      const alternatives = (params.alternatives as string[] | undefined) ?? [];
+      return { path: dotted, message: 'not an allowed value', expected: alternatives.join(', or ') || 'one of the allowed forms', found, location: locate(path) };
+    }
+    default:
+      return { path: dotted, message: messageFor(error), expected: expectedOf(error), found, location: locate(path) };
+  }
+}
+
+function messageFor(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'type':
+      return 'wrong type';
+    case 'enum':
+    case 'const':
+      return 'not an allowed value';
+    case 'pattern':
+      return 'badly formed';
+    case 'minItems':
+    case 'maxItems':
+      return 'wrong number of items';
+    case 'maxProperties':
+    case 'minProperties':
+      return 'wrong number of keys';
+    default:
+      return error.message ?? 'invalid';
+  }
+}
+
+function expectedOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'type':
+      return String(params.type).replace(/,/g, ' or ').replace('number', 'a finite number').replace('integer', 'an integer');
+    case 'enum':
+      return `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return JSON.stringify(params.allowedValue);
+    case 'pattern':
+      return `text matching ${String(params.pattern)}`;
+    case 'minItems':
+      return `at least ${String(params.limit)} items`;
+    case 'maxItems':
+      return `at most ${String(params.limit)} items`;
+    case 'maxProperties':
+      return `at most ${String(params.limit)} key(s): a layer is written as one key, e.g. {conv2d: {...}}`;
+    case 'minProperties':
+      return `at least ${String(params.limit)} key(s)`;
+    case 'minimum':
+      return `a number ≥ ${String(params.limit)}`;
+    case 'maximum':
+      return `a number ≤ ${String(params.limit)}`;
+    case 'exclusiveMinimum':
+      return `a number > ${String(params.limit)}`;
+    case 'exclusiveMaximum':
+      return `a number < ${String(params.limit)}`;
+    case 'minLength':
+      return `at least ${String(params.limit)} characters`;
+    case 'maxLength':
+      return `at most ${String(params.limit)} characters`;
+    case 'uniqueItems':
+      return 'no repeated items';
+    default:
+      return error.message ?? 'a valid value';
+  }
+}
+
+function knownPropertiesOf(error: ErrorObject): string[] {
+  const schema = error.parentSchema as Record<string, unknown> | undefined;
+  const props = schema?.properties;
+  return props && typeof props === 'object' ? Object.keys(props) : [];
+}
+
+function dataReference(error: ErrorObject): string | undefined {
+  const schema = error.schema as unknown;
+  if (schema && typeof schema === 'object' && '$data' in (schema as object)) {
+    const ref = String((schema as { $data: string }).$data);
+    // Relative JSON pointer "2/constraints/maxEpochs": the part after the level count is the path.
+    return ref.replace(/^\d+\//, '').replace(/\//g, '.');
+  }
+  return undefined;
+}
+
+function pointerToPath(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
