@@ -12,6 +12,9 @@ module.exports = async function runExp(options, context) {
   if (options.maxVariants) args.push('--max-variants', String(options.maxVariants));
   if (options.resume) args.push('--resume', options.resume);
   if (options.json) args.push('--json');
-  const result = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', cwd: context.root });
+  // Paths resolve from where the user typed the command: npx records it in INIT_CWD.
+  const typedIn = process.env.INIT_CWD;
+  const cwd = typedIn && path.resolve(typedIn).startsWith(context.root) ? typedIn : context.root;
+  const result = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', cwd });
   return { success: result.status === 0 };
 };

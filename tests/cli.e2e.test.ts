@@ -1,0 +1,74 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO, tempDir, xp } from './helpers.ts';
+
+const GOOD_TOY = `# yaml-language-server: $schema=../schemas/experiment.schema.json
+name: tiny
+kind: toy-mlp
+data: {inputs: [0.05, 0.1], targets: [0.01, 0.99]}
+model:
+  weights: {w1: 0.15, w2: 0.2, w3: 0.25, w4: 0.3, w5: 0.4, w6: 0.45, w7: 0.5, w8: 0.55}
+train: {steps: 3, lr: 0.5}
+`;
+
+describe('xp on bad input', () => {
+  const cases: Array<[string, string | Buffer, RegExp]> = [
+    ['syntax error', 'name: x\nkind: [toy-mlp\n', /bad\.yaml:\d+:\d+: YAML syntax error/],
+    ['wrong type', GOOD_TOY.replace('steps: 3', 'steps: three'), /bad\.yaml:7:\d+: train\.steps: wrong type\n {2}expected: an integer\n {2}found: {4}the string "three"/],
+    ['unknown key', GOOD_TOY.replace('lr: 0.5', 'lr: 0.5, stepz: 2'), /unknown key 'stepz'[\s\S]*did you mean 'steps'\?/],
+    ['duplicate key', `${GOOD_TOY}name: again\n`, /bad\.yaml:8:1: duplicate key/],
+    ['empty file', '', /the spec is empty/],
+    ['binary garbage', Buffer.from([0, 1, 2, 255, 254, 0, 7]), /this is not a text file/],
+    ['epochs over the limit', 'name: c\nkind: cnn-classifier\nmodel: {blocks: {a: [flatten, {dense: {units: 10}}]}}\ntrain: {epochs: 30, lr: 0.1}\nconstraints: {maxEpochs: 19}\n', /train\.epochs: must be ≤ constraints\.maxEpochs \(19\)/],
+  ];
+  for (const [label, text, message] of cases) {
+    it(`${label}: exit 2, located message, nothing created`, () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'bad.yaml'), text);
+      const result = xp(['run', 'bad.yaml'], { cwd: dir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(readdirSync(dir)).toEqual(['bad.yaml']);
+    });
+  }
+
+  it('a bad --set: exit 2 with the override quoted', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.yaml'), GOOD_TOY);
+    const result = xp(['validate', 'ok.yaml', '--set', 'train.lrr=2'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--set:1:7: train\.lrr: unknown key 'lrr' under train[\s\S]*did you mean 'lr'\?[\s\S]*train\.lrr=2\n {10}\^/);
+  });
+
+  it('a missing file and an unknown backend: exit 2', () => {
+    const dir = tempDir();
+    expect(xp(['validate', 'nope.yaml'], { cwd: dir })).toMatchObject({ code: 2, stderr: expect.stringMatching(/nope\.yaml: cannot read the spec file: no such file/) });
+    writeFileSync(join(dir, 'ok.yaml'), GOOD_TOY);
+    expect(xp(['run', 'ok.yaml', '--backend', 'tpu'], { cwd: dir })).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown backend 'tpu'/) });
+    expect(existsSync(join(dir, 'mlruns'))).toBe(false);
+  });
+});
+
+describe('xp help', () => {
+  it('documents every command', () => {
+    const result = xp(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['validate', 'plan', 'summary', 'run', 'bench', 'compare', 'sync']) expect(result.stdout).toContain(command);
+    const run = xp(['run', '--help']);
+    expect(run.stdout).toMatch(/--tracking-uri <uri>/);
+    expect(run.stdout).toMatch(/Exit codes/);
+  });
+});
+
+describe('the example specs', () => {
+  it('all validate', () => {
+    const specs = readdirSync(join(REPO, 'experiments')).filter((f) => f.endsWith('.yaml'));
+    expect(specs.length).toBeGreaterThanOrEqual(3);
+    for (const spec of specs) {
+      const result = xp(['plan', `experiments/${spec}`]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+  });
+});
