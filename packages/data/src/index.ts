@@ -1,0 +1,18 @@
+export { IdxFileError, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdxImages, parseIdxLabels, readIdxBytes, readIdxImages, readIdxLabels } from './idx.ts';
+export type { IdxImages, IdxLabels } from './idx.ts';
+export {
+  DatasetError,
+  MNIST_CLASSES,
+  MNIST_DEFAULT_NORMALIZATION,
+  MNIST_FILES,
+  defaultMnistDirectory,
+  loadMnist,
+  locateMnistFiles,
+} from './mnist.ts';
+export type { ImageSet, LoadMnistOptions, MnistData, MnistFileRole, MnistNormalization } from './mnist.ts';
+export { batchesPerEpoch, epochBatches, epochOrder } from './batches.ts';
+export type { Batch, BatchOptions, LabelEncoding } from './batches.ts';
+export { drawTransform, isAugmenting, transformImage } from './augment.ts';
+export type { AugmentOptions, ImageTransform } from './augment.ts';
+export { hashKeys, seededRandom, shuffledIndices } from './random.ts';
+export type { Random } from './random.ts';

@@ -1,0 +1,285 @@
+/**
+ * Static analysis of a CNN spec, without building it: per-layer output shape, trainable parameters
+ * counted as PyTorch counts them, batch-norm buffers, receptive field and multiply-adds. Shape
+ * problems come back as located issues, so a plan can show all of them instead of the first throw.
+ */
+import {
+  DEFAULT_CLASSES,
+  DEFAULT_INPUT,
+  flattenBlocks,
+  LayerSpecError,
+  type CnnModelSpec,
+  type LayerDescriptor,
+  type SpecPath,
+} from './layers.ts';
+
+export interface ModelIssue {
+  path: SpecPath;
+  message: string;
+}
+
+/** [C, H, W] for a feature map, [N] for a flat vector. */
+export type LayerShape = readonly number[];
+
+export interface LayerSummary {
+  /** 1-based position in the flattened network. */
+  index: number;
+  layer: LayerDescriptor;
+  /** Short human description, e.g. 'conv2d 3×3 16→32 pad 1'. */
+  name: string;
+  inputShape: LayerShape;
+  outputShape: LayerShape;
+  /** Trainable parameters (PyTorch: conv/dense weights and biases, batch-norm γ and β). */
+  params: number;
+  /** Non-trainable state: batch-norm running mean and variance. */
+  buffers: number;
+  /** Multiply-adds of one example through this layer (convolutions and dense layers only). */
+  multAdds: number;
+  /** Input pixels one output unit sees along each axis; null once a dense layer mixes everything. */
+  receptiveField: number | null;
+  /** Distance in input pixels between neighbouring outputs of this layer. */
+  jump: number;
+}
+
+export interface ModelSummary {
+  input: readonly [number, number, number];
+  classes: number;
+  /** Layers analysed; it stops at the first layer whose shape does not fit. */
+  layers: LayerSummary[];
+  outputShape: LayerShape | null;
+  trainableParams: number;
+  buffers: number;
+  multAdds: number;
+  issues: ModelIssue[];
+}
+
+export class ModelShapeError extends Error {
+  constructor(readonly issues: readonly ModelIssue[]) {
+    super(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
+    this.name = 'ModelShapeError';
+  }
+}
+
+const isMap = (shape: LayerShape): boolean => shape.length === 3;
+export const formatShape = (shape: LayerShape): string => shape.join('×');
+
+function layerName(layer: LayerDescriptor, input: LayerShape): string {
+  switch (layer.kind) {
+    case 'conv2d': {
+      const extras = [
+        layer.padding === 'valid' || layer.padding === 0 ? '' : ` pad ${layer.padding}`,
+        layer.stride === 1 ? '' : ` stride ${layer.stride}`,
+        layer.bias ? '' : ' no bias',
+      ].join('');
+      return `conv2d ${layer.kernel}×${layer.kernel} ${input[0]}→${layer.filters}${extras}`;
+    }
+    case 'maxpool':
+    case 'avgpool':
+      return `${layer.kind} ${layer.size}×${layer.size}${layer.stride === layer.size ? '' : ` stride ${layer.stride}`}`;
+    case 'dense':
+      return `dense ${input[0]}→${layer.units}${layer.bias ? '' : ' no bias'}`;
+    case 'batchnorm':
+      return `batchnorm ${input[0]}`;
+    case 'dropout':
+    case 'spatial-dropout':
+      return `${layer.kind} ${layer.rate}`;
+    default:
+      return layer.kind;
+  }
+}
+
+interface Step {
+  output: LayerShape;
+  params: number;
+  buffers: number;
+  multAdds: number;
+  /** Window and stride for the receptive-field recurrence; null for layers that do not move it. */
+  window?: { size: number; stride: number };
+  mixesEverything?: boolean;
+}
+
+/** One layer's effect, or the message explaining why its input does not fit. */
+function step(layer: LayerDescriptor, input: LayerShape): Step | string {
+  const needMap = (what: string): string =>
+    `${what} needs a C×H×W feature map, but its input is a flat vector of ${input[0]} (after flatten, global-avg-pool or dense)`;
+  switch (layer.kind) {
+    case 'conv2d': {
+      if (!isMap(input)) return needMap('conv2d');
+      const [c, h, w] = input;
+      const { kernel: k, stride: s, filters } = layer;
+      let oh: number;
+      let ow: number;
+      if (layer.padding === 'same') {
+        oh = Math.ceil(h / s);
+        ow = Math.ceil(w / s);
+      } else {
+        const pad = layer.padding === 'valid' ? 0 : layer.padding;
+        if (k > h + 2 * pad || k > w + 2 * pad) {
+          return `kernel ${k}×${k} is larger than its ${h}×${w} input${pad ? ` padded by ${pad}` : ''}`;
+        }
+        oh = Math.floor((h + 2 * pad - k) / s) + 1;
+        ow = Math.floor((w + 2 * pad - k) / s) + 1;
+      }
+      const weights = k * k * c * filters;
+      return {
+        output: [filters, oh, ow],
+        params: weights + (layer.bias ? filters : 0),
+        buffers: 0,
+        multAdds: weights * oh * ow,
+        window: { size: k, stride: s },
+      };
+    }
+    case 'maxpool':
+    case 'avgpool': {
+      if (!isMap(input)) return needMap(layer.kind);
+      const [c, h, w] = input;
+      if (layer.size > h || layer.size > w) return `pool window ${layer.size}×${layer.size} is larger than its ${h}×${w} input`;
+      const oh = Math.floor((h - layer.size) / layer.stride) + 1;
+      const ow = Math.floor((w - layer.size) / layer.stride) + 1;
+      return { output: [c, oh, ow], params: 0, buffers: 0, multAdds: 0, window: { size: layer.size, stride: layer.stride } };
+    }
+    case 'global-avg-pool': {
+      if (!isMap(input)) return needMap('global-avg-pool');
+      const [c, h, w] = input;
+      return { output: [c], params: 0, buffers: 0, multAdds: 0, window: { size: Math.max(h, w), stride: 1 } };
+    }
+    case 'batchnorm': {
+      const c = input[0];
+      return { output: input, params: 2 * c, buffers: 2 * c, multAdds: 0 };
+    }
+    case 'spatial-dropout':
+      if (!isMap(input)) return needMap('spatial-dropout');
+      return { output: input, params: 0, buffers: 0, multAdds: 0 };
+    case 'flatten':
+      return { output: [input.reduce((a, b) => a * b, 1)], params: 0, buffers: 0, multAdds: 0 };
+    case 'dense': {
+      if (isMap(input)) {
+        return `dense needs a flat input, but gets a ${formatShape(input)} feature map: put flatten or global-avg-pool before it`;
+      }
+      const weights = input[0] * layer.units;
+      return {
+        output: [layer.units],
+        params: weights + (layer.bias ? layer.units : 0),
+        buffers: 0,
+        multAdds: weights,
+        mixesEverything: true,
+      };
+    }
+    case 'relu':
+    case 'dropout':
+    case 'log-softmax':
+      return { output: input, params: 0, buffers: 0, multAdds: 0 };
+  }
+}
+
+function inputShapeIssue(input: readonly number[]): ModelIssue | null {
+  if (input.length === 3 && input.every((n) => Number.isInteger(n) && n >= 1)) return null;
+  return { path: ['model', 'input'], message: `input must be [channels, height, width] of positive integers, got ${JSON.stringify(input)}` };
+}
+
+export function summarizeModel(model: CnnModelSpec): ModelSummary {
+  const input = (model.input ?? DEFAULT_INPUT) as readonly [number, number, number];
+  const classes = model.classes ?? DEFAULT_CLASSES;
+  const summary: ModelSummary = { input, classes, layers: [], outputShape: null, trainableParams: 0, buffers: 0, multAdds: 0, issues: [] };
+
+  const badInput = inputShapeIssue(input);
+  if (badInput) {
+    summary.issues.push(badInput);
+    return summary;
+  }
+  let layers: LayerDescriptor[];
+  try {
+    layers = flattenBlocks(model.blocks);
+  } catch (error) {
+    if (!(error instanceof LayerSpecError)) throw error;
+    summary.issues.push({ path: error.path, message: error.message.slice(error.path.join('.').length + 2) });
+    return summary;
+  }
+  if (layers.length === 0) {
+    summary.issues.push({ path: ['model', 'blocks'], message: 'the model has no layers' });
+    return summary;
+  }
+
+  let shape: LayerShape = input;
+  let receptiveField: number | null = 1;
+  let jump = 1;
+  for (const [i, layer] of layers.entries()) {
+    const result = step(layer, shape);
+    if (typeof result === 'string') {
+      summary.issues.push({ path: layer.path, message: `${layerName(layer, shape)} (layer ${i + 1}, block ${layer.block}): ${result}` });
+      return summary;
+    }
+    if (result.mixesEverything) receptiveField = null;
+    else if (result.window && receptiveField !== null) {
+      receptiveField += (result.window.size - 1) * jump;
+      jump *= result.window.stride;
+    }
+    summary.layers.push({
+      index: i + 1,
+      layer,
+      name: layerName(layer, shape),
+      inputShape: shape,
+      outputShape: result.output,
+      params: result.params,
+      buffers: result.buffers,
+      multAdds: result.multAdds,
+      receptiveField,
+      jump,
+    });
+    summary.trainableParams += result.params;
+    summary.buffers += result.buffers;
+    summary.multAdds += result.multAdds;
+    shape = result.output;
+  }
+  summary.outputShape = shape;
+
+  const last = layers[layers.length - 1];
+  if (isMap(shape)) {
+    summary.issues.push({
+      path: last.path,
+      message: `the network ends with a ${formatShape(shape)} feature map; end with ${classes} flat units (global-avg-pool or flatten, then dense)`,
+    });
+  } else if (shape[0] !== classes) {
+    summary.issues.push({ path: last.path, message: `the network outputs ${shape[0]} units but model.classes is ${classes}` });
+  }
+  return summary;
+}
+
+/** Trainable parameters as PyTorch counts them; throws ModelShapeError when the layers do not fit. */
+export function countParameters(model: CnnModelSpec): number {
+  const summary = summarizeModel(model);
+  if (summary.issues.length > 0) throw new ModelShapeError(summary.issues);
+  return summary.trainableParams;
+}
+
+const thousands = (n: number): string => n.toLocaleString('en-US');
+
+/** A torchsummary-like table, totals at the bottom. */
+export function formatSummary(summary: ModelSummary): string {
+  const header = ['#', 'Layer', 'Block', 'Output shape', 'Params', 'RF', 'Mult-adds'];
+  const rows = summary.layers.map((l) => [
+    String(l.index),
+    l.name,
+    l.layer.block,
+    formatShape(l.outputShape),
+    thousands(l.params),
+    l.receptiveField === null ? '—' : String(l.receptiveField),
+    thousands(l.multAdds),
+  ]);
+  const inputRow = ['', 'input', '', formatShape(summary.input), '', '1', ''];
+  const all = [header, inputRow, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  // Text columns left-aligned, numeric ones right-aligned.
+  const numeric = [true, false, false, false, true, true, true];
+  const line = (r: string[]) =>
+    r.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
+  const out = [rule('-'), line(header), rule('='), line(inputRow), ...rows.map(line), rule('=')];
+  out.push(`Trainable params: ${thousands(summary.trainableParams)}`);
+  out.push(`Buffers (batch-norm running mean/var, not trained): ${thousands(summary.buffers)}`);
+  out.push(`Total mult-adds per example: ${thousands(summary.multAdds)}`);
+  if (summary.outputShape) out.push(`Output: ${formatShape(summary.outputShape)}`);
+  for (const issue of summary.issues) out.push(`ERROR ${issue.path.join('.')}: ${issue.message}`);
+  out.push(rule('-'));
+  return out.join('\n');
+}
