@@ -1,0 +1,2 @@
+export * from './cnn/index.ts';
+export * from './toy/index.ts';

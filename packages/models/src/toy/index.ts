@@ -1,0 +1,3 @@
+export * from './network.ts';
+export * from './checks.ts';
+export * from './formulas.ts';
