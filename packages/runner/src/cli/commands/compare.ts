@@ -1,0 +1,73 @@
+/** `xp compare`: the runs of a sweep side by side, best first. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { AmbiguousExperimentError, COMPARE_FORMATS, renderComparison, type CompareFormat } from '../../compare/index.ts';
+import { openTrackingStore } from '../../tracking/index.ts';
+import { TrackingError, UnknownExperimentError } from '../../tracking/errors.ts';
+import { UsageError, type CliContext } from '../context.ts';
+
+interface CompareCliOptions {
+  experiment?: string;
+  metric?: string;
+  order?: 'asc' | 'desc';
+  format: CompareFormat;
+  out?: string;
+  trackingUri?: string;
+  all?: boolean;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('compare')
+    .description(
+      'Compare the runs of the latest sweep of an experiment: one row per variant (the sweep\'s parent run is not a row), ' +
+        'the params that varied, the chosen metric best first, parameter count, budget verdict, status, epochs and wall time.',
+    )
+    .option('--experiment <name>', 'MLflow experiment (default: the only experiment holding runs)')
+    .option('--metric <name>', "metric to rank by (default: the run's xp.primaryMetric tag, else the kind's: E for toy-mlp, test_accuracy for cnn-classifier)")
+    .addOption(new Option('--order <order>', 'asc = lowest first, desc = highest first (default: the metric\'s direction, best first)').choices(['asc', 'desc']))
+    .addOption(new Option('--format <format>', 'output format').choices([...COMPARE_FORMATS]).default('table'))
+    .option('--out <file>', 'write to FILE instead of stdout')
+    .option('--all', 'every run of the experiment (all sweeps) instead of the latest sweep only')
+    .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: $MLFLOW_TRACKING_URI, ./mlruns)', nonEmpty)
+    .addHelpText(
+      'after',
+      '\n"Latest sweep" = the children of the most recently started top-level run; a run without children (a single-variant\n' +
+        '`xp run`) is shown on its own. html is one self-contained page: a sortable table and the curves of every run.',
+    )
+    .action(async (options: CompareCliOptions) => {
+      const store = openTrackingStore({ uri: options.trackingUri, cwd: ctx.cwd, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
+      let output: string;
+      try {
+        output = await renderComparison(store, {
+          experiment: options.experiment,
+          metric: options.metric,
+          order: options.order,
+          all: options.all,
+          format: options.format,
+        });
+      } catch (error) {
+        if (error instanceof UnknownExperimentError || error instanceof AmbiguousExperimentError) throw new UsageError(error.message);
+        if (error instanceof TrackingError) {
+          ctx.stderr(`xp compare: ${store.description}: ${error.message}\n`);
+          ctx.exit(1);
+          return;
+        }
+        throw error;
+      }
+      if (options.out) {
+        const file = path.resolve(ctx.cwd, options.out);
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(file, output);
+        ctx.stderr(`wrote ${options.out}\n`);
+      } else {
+        ctx.stdout(output);
+      }
+    });
+}
+
+function nonEmpty(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('must not be empty');
+  return value;
+}

@@ -1,0 +1,33 @@
+/** `xp sync`: deliver tracking writes spooled while an MLflow server was unreachable. */
+import { Command } from 'commander';
+import { syncSpool } from '../../tracking/index.ts';
+import { parseTrackingUri } from '../../tracking/uri.ts';
+import { UsageError, type CliContext } from '../context.ts';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('sync')
+    .description(
+      'Replay the tracking writes spooled under .xp/spool/ while an MLflow server was unreachable. Safe to repeat: ' +
+        'what was delivered is not sent again.',
+    )
+    .option('--tracking-uri <uri>', 'only replay writes meant for this server (default: each spooled run to the server it was meant for)')
+    .action(async (options: { trackingUri?: string }) => {
+      let uri: string | undefined;
+      if (options.trackingUri) {
+        const location = parseTrackingUri(options.trackingUri, ctx.cwd);
+        if (location.kind !== 'server') throw new UsageError(`--tracking-uri ${options.trackingUri} is a file store; only writes to a server are ever spooled`);
+        uri = location.url;
+      }
+      const report = await syncSpool(uri, { cwd: ctx.cwd });
+      for (const file of report.delivered) ctx.stderr(`delivered ${file}\n`);
+      for (const { file, error } of report.failed) ctx.stderr(`not delivered ${file}: ${error}\n`);
+      if (report.skipped.length) ctx.stderr(`${report.skipped.length} spool file(s) for other servers left alone\n`);
+      ctx.stdout(
+        report.delivered.length || report.failed.length
+          ? `${report.sent} write(s) delivered from ${report.delivered.length} spooled run(s)${report.failed.length ? `; ${report.failed.length} run(s) still spooled` : ''}\n`
+          : 'nothing to sync\n',
+      );
+      if (report.failed.length) ctx.exit(1);
+    });
+}

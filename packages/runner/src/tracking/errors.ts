@@ -1,0 +1,58 @@
+/** Typed failures of the tracking layer, so callers can tell a bad key from an unreachable server. */
+
+export class TrackingError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TrackingError';
+  }
+}
+
+/** A param/metric/tag key MLflow would refuse (bad characters, or a path that escapes its folder). */
+export class InvalidKeyError extends TrackingError {
+  constructor(readonly key: string, what: string) {
+    super(`invalid ${what} key ${JSON.stringify(key)}: use letters, digits, '_', '-', '.', ' ', ':', '/' and no '..'`);
+    this.name = 'InvalidKeyError';
+  }
+}
+
+/** MLflow params are write-once; logging another value under the same key is refused, as MLflow does. */
+export class ParamConflictError extends TrackingError {
+  constructor(readonly key: string, readonly existing: string, readonly attempted: string) {
+    super(`param ${JSON.stringify(key)} already logged as ${JSON.stringify(existing)}; cannot change it to ${JSON.stringify(attempted)}`);
+    this.name = 'ParamConflictError';
+  }
+}
+
+/** The server answered with an error (4xx/5xx). `retryable` is true for 5xx and 429. */
+export class MlflowApiError extends TrackingError {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MlflowApiError';
+  }
+
+  get retryable(): boolean {
+    return this.status >= 500 || this.status === 429;
+  }
+}
+
+/** No answer at all: connection refused, reset, DNS failure or timeout. Always worth a retry. */
+export class MlflowUnreachableError extends TrackingError {
+  constructor(readonly url: string, cause: unknown) {
+    super(`MLflow server unreachable at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'MlflowUnreachableError';
+  }
+}
+
+export class UnknownExperimentError extends TrackingError {
+  constructor(readonly experiment: string, readonly existing: string[]) {
+    super(
+      `no experiment named ${JSON.stringify(experiment)} in the tracking store; ` +
+        (existing.length ? `experiments: ${existing.join(', ')}` : 'the store has no experiments yet'),
+    );
+    this.name = 'UnknownExperimentError';
+  }
+}

@@ -1,0 +1,32 @@
+/** Opens the tracking store a URI names; the rest of xp only sees TrackingStore and TrackingReader. */
+import { FileStore } from './file-store.ts';
+import { RestStore } from './rest-store.ts';
+import type { RetryPolicy } from './retry.ts';
+import type { TrackingReader, TrackingStore } from './types.ts';
+import { parseTrackingUri, resolveTrackingUri } from './uri.ts';
+
+export interface OpenTrackingStoreOptions {
+  /** --tracking-uri, else the spec's tracking.uri: the caller resolves that precedence and passes the winner. */
+  uri?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Warnings (server unreachable, spooling). Default: stderr. */
+  log?: (line: string) => void;
+  retry?: RetryPolicy;
+}
+
+export type OpenedTrackingStore = TrackingStore & TrackingReader;
+
+/** Precedence: options.uri > $MLFLOW_TRACKING_URI > ./mlruns (relative paths from cwd). */
+export function openTrackingStore(options: OpenTrackingStoreOptions): OpenedTrackingStore {
+  const location = parseTrackingUri(resolveTrackingUri(options.uri, options.env), options.cwd);
+  if (location.kind === 'file') return new FileStore(location.root);
+  return new RestStore(location.url, { cwd: options.cwd, log: options.log, retry: options.retry });
+}
+
+export { FileStore } from './file-store.ts';
+export { RestStore } from './rest-store.ts';
+export { syncSpool, type SyncReport } from './spool-sync.ts';
+export { parseTrackingUri, resolveTrackingUri, DEFAULT_TRACKING_URI, type TrackingLocation } from './uri.ts';
+export * from './errors.ts';
+export type * from './types.ts';

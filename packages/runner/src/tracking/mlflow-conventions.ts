@@ -1,0 +1,67 @@
+/** What MLflow expects of keys, statuses and system tags, shared by the file and the server store. */
+import os from 'node:os';
+import path from 'node:path';
+import { InvalidKeyError } from './errors.ts';
+import type { MetricPoint, RunStatus } from './types.ts';
+
+/** MLflow's integer status codes as stored in a file store's meta.yaml (mlflow.entities.RunStatus). */
+export const RUN_STATUS_CODES: Record<RunStatus, number> = { RUNNING: 1, FINISHED: 3, FAILED: 4, KILLED: 5 };
+const STATUS_BY_CODE: Record<number, RunStatus> = { 1: 'RUNNING', 2: 'RUNNING', 3: 'FINISHED', 4: 'FAILED', 5: 'KILLED' };
+
+export function statusFromCode(code: unknown): RunStatus {
+  return STATUS_BY_CODE[Number(code)] ?? 'RUNNING';
+}
+
+/** mlflow.entities.SourceType.LOCAL */
+export const SOURCE_TYPE_LOCAL = 4;
+
+export const TAG_RUN_NAME = 'mlflow.runName';
+export const TAG_PARENT_RUN_ID = 'mlflow.parentRunId';
+
+/** Same rule as mlflow.utils.validation: keys become file names in a file store, so no escaping paths. */
+export function validateKey(key: string, what: 'param' | 'metric' | 'tag'): void {
+  const normalized = path.posix.normalize(key);
+  if (
+    !key ||
+    !/^[/\w.\- :]*$/.test(key) ||
+    normalized !== key ||
+    normalized === '.' ||
+    normalized.startsWith('..') ||
+    normalized.startsWith('/')
+  ) {
+    throw new InvalidKeyError(key, what);
+  }
+}
+
+/** The tags MLflow's own client sets on every run, so the UI shows who ran what from where. */
+export function systemTags(): Record<string, string> {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): keep 'unknown'.
+  }
+  return {
+    'mlflow.user': user,
+    'mlflow.source.name': process.argv[1] ? path.basename(process.argv[1]) : 'xp',
+    'mlflow.source.type': 'LOCAL',
+  };
+}
+
+/** MLflow's "latest value": the point with the largest step, then timestamp, then value. */
+export function latestValues(points: Iterable<MetricPoint & { timestamp: number }>): Record<string, number> {
+  const best = new Map<string, MetricPoint & { timestamp: number }>();
+  for (const point of points) {
+    const current = best.get(point.key);
+    if (!current || compareLatest(point, current) > 0) best.set(point.key, point);
+  }
+  return Object.fromEntries([...best].map(([key, point]) => [key, point.value]));
+}
+
+function compareLatest(a: MetricPoint & { timestamp: number }, b: MetricPoint & { timestamp: number }): number {
+  return a.step - b.step || a.timestamp - b.timestamp || a.value - b.value;
+}
+
+export function sortHistory<T extends MetricPoint & { timestamp: number }>(points: T[]): T[] {
+  return points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+}

@@ -1,0 +1,118 @@
+/**
+ * A thin typed client for MLflow's REST API.
+ *
+ * Why not the `mlflow` npm client (2.0.7) for these calls: its request function console.log()s every
+ * POST body to stdout (which would corrupt `xp run --json` and print every metric batch), wraps
+ * failures in Error(string) so the HTTP status and MLflow error_code are lost (we need both to decide
+ * whether to retry), has no request timeout (a half-open connection would stall training), and targets
+ * endpoints later MLflow versions removed (experiments/list). What remains of it here is its endpoint
+ * names, which are MLflow's.
+ */
+import { MlflowApiError, MlflowUnreachableError } from './errors.ts';
+
+/** The wire shapes this client uses (a subset of MLflow's protos). */
+export interface WireMetric {
+  key: string;
+  /** MLflow's JSON carries non-finite doubles as the strings "NaN", "Infinity", "-Infinity". */
+  value: number | string;
+  timestamp: number;
+  step: number;
+}
+export interface WireKeyValue {
+  key: string;
+  value: string;
+}
+export interface WireRun {
+  info: {
+    run_id: string;
+    experiment_id: string;
+    run_name?: string;
+    status: 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+    start_time?: number | string;
+    end_time?: number | string;
+    artifact_uri: string;
+    lifecycle_stage: string;
+  };
+  data: { metrics?: WireMetric[]; params?: WireKeyValue[]; tags?: WireKeyValue[] };
+}
+export interface WireExperiment {
+  experiment_id: string;
+  name: string;
+  lifecycle_stage: string;
+  artifact_location?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export class MlflowRestClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {}
+
+  /** Calls /api/2.0/mlflow/<endpoint>: GET with `body` as query string, POST with it as JSON. */
+  async call<T>(method: 'GET' | 'POST', endpoint: string, body: Record<string, unknown> = {}): Promise<T> {
+    let url = `${this.baseUrl}/api/2.0/mlflow/${endpoint}`;
+    const init: RequestInit = { method, headers: { Accept: 'application/json' } };
+    if (method === 'GET') {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(body)) if (value !== undefined) query.set(key, String(value));
+      if ([...query].length) url += `?${query}`;
+    } else {
+      init.body = JSON.stringify(body);
+      init.headers = { ...init.headers, 'Content-Type': 'application/json' };
+    }
+    const text = await this.send(url, init);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** Uploads one file through the server's artifact proxy (mlflow server --serve-artifacts). */
+  async putArtifact(proxyPath: string, content: Uint8Array<ArrayBuffer>): Promise<void> {
+    const url = `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${proxyPath.split('/').map(encodeURIComponent).join('/')}`;
+    await this.send(url, { method: 'PUT', body: new Blob([content]), headers: { 'Content-Type': 'application/octet-stream' } });
+  }
+
+  async health(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async send(url: string, init: RequestInit): Promise<string> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      text = await response.text();
+    } catch (error) {
+      throw new MlflowUnreachableError(this.baseUrl, error);
+    }
+    if (!response.ok) {
+      let errorCode: string | undefined;
+      let message = text.slice(0, 500) || response.statusText;
+      try {
+        const parsed = JSON.parse(text) as { error_code?: string; message?: string };
+        errorCode = parsed.error_code;
+        message = parsed.message ?? message;
+      } catch {
+        // Not JSON (a proxy's HTML error page): keep the raw text.
+      }
+      throw new MlflowApiError(response.status, errorCode, `MLflow ${init.method} ${url.replace(this.baseUrl, '')}: ${response.status} ${errorCode ?? ''} ${message}`.trim());
+    }
+    return text;
+  }
+}
+
+export function toWireValue(value: number): number | string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return value;
+}
+
+export function fromWireValue(value: number | string): number {
+  return typeof value === 'number' ? value : Number(value);
+}

@@ -1,0 +1,74 @@
+/**
+ * The tracking interface: everything the runner needs from a run store. Two stores implement it:
+ * an MLflow file store on disk (the default, ./mlruns) and an MLflow server over its REST API.
+ * Keeping it this small is what lets `xp run` stay ignorant of where runs end up.
+ */
+
+export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  step: number;
+  /** Milliseconds since the epoch; defaults to now. */
+  timestamp?: number;
+}
+
+export interface TrackedRun {
+  readonly runId: string;
+  readonly experimentId: string;
+  /** A local directory where the run's handler writes its outputs; they become the run's artifacts. */
+  readonly artifactDir: string;
+  logParams(params: Record<string, string>): Promise<void>;
+  logMetrics(points: MetricPoint[]): Promise<void>;
+  setTags(tags: Record<string, string>): Promise<void>;
+  /** Records a file already written under artifactDir (or copies one from elsewhere) as an artifact. */
+  logArtifact(localPath: string, artifactPath?: string): Promise<void>;
+  /** Ends the run; a remote store uploads what is left of artifactDir and flushes its queue here. */
+  end(status: Exclude<RunStatus, 'RUNNING'>): Promise<void>;
+}
+
+export interface CreateRunOptions {
+  name: string;
+  tags?: Record<string, string>;
+  parentRunId?: string;
+}
+
+export interface TrackingStore {
+  /** Human-readable description for messages, e.g. "file store ./mlruns" or "MLflow server http://…". */
+  readonly description: string;
+  getOrCreateExperiment(name: string): Promise<string>;
+  createRun(experimentId: string, options: CreateRunOptions): Promise<TrackedRun>;
+}
+
+/** The read side, for `xp compare`; both stores implement it. */
+export interface ExperimentInfo {
+  experimentId: string;
+  name: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  experimentId: string;
+  /** The mlflow.runName tag (what the MLflow UI shows). */
+  name: string;
+  status: RunStatus;
+  /** Milliseconds since the epoch. */
+  startTime: number;
+  /** null while the run is still RUNNING. */
+  endTime: number | null;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  /** The latest value of every metric (largest step, then latest timestamp, as MLflow defines it). */
+  metrics: Record<string, number>;
+}
+
+export interface TrackingReader {
+  /** Active experiments, for messages such as "unknown experiment; these exist: ...". */
+  listExperiments(): Promise<ExperimentInfo[]>;
+  findExperiment(name: string): Promise<ExperimentInfo | null>;
+  /** Every active run of the experiment, parents and children alike. */
+  listRuns(experimentId: string): Promise<RunRecord[]>;
+  /** Every logged point of one metric, ordered by step then timestamp. */
+  metricHistory(runId: string, key: string): Promise<MetricPoint[]>;
+}

@@ -1,0 +1,37 @@
+/**
+ * Which store a tracking URI names. MLflow's own rules: http(s):// is a server, file:// or a plain
+ * path is a file store; anything else (databricks, sqlite...) xp cannot write to directly.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TrackingError } from './errors.ts';
+
+export type TrackingLocation =
+  | { kind: 'file'; root: string }
+  | { kind: 'server'; url: string };
+
+export const DEFAULT_TRACKING_URI = './mlruns';
+
+export function parseTrackingUri(uri: string, cwd: string): TrackingLocation {
+  if (/^https?:\/\//i.test(uri)) {
+    return { kind: 'server', url: uri.replace(/\/+$/, '') };
+  }
+  if (/^file:/i.test(uri)) {
+    return { kind: 'file', root: fileURLToPath(uri) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) {
+    throw new TrackingError(
+      `unsupported tracking URI ${JSON.stringify(uri)}: use http(s)://host:port for an MLflow server, or file:///abs/path or a plain path for a file store ` +
+        `(to use a database backend, run 'mlflow server --backend-store-uri ${uri}' and point xp at the server)`,
+    );
+  }
+  return { kind: 'file', root: path.resolve(cwd, uri) };
+}
+
+/**
+ * Precedence: --tracking-uri or the spec's tracking.uri (the caller passes whichever won) >
+ * $MLFLOW_TRACKING_URI > ./mlruns.
+ */
+export function resolveTrackingUri(uri: string | undefined, env: NodeJS.ProcessEnv): string {
+  return uri || env.MLFLOW_TRACKING_URI || DEFAULT_TRACKING_URI;
+}
