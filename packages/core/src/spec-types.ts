@@ -152,7 +152,7 @@ export interface ExperimentSpec {
      */
     targets?: [FiniteNumber, FiniteNumber];
     /**
-     * cnn-classifier: the dataset. MNIST is read from its original IDX files.
+     * cnn-classifier: the dataset. MNIST is read from its original IDX files. Default: "mnist".
      */
     dataset?: 'mnist';
     /**
@@ -173,7 +173,7 @@ export interface ExperimentSpec {
       std?: number;
     };
     /**
-     * cnn-classifier: fraction of the training set held out for validation, chosen with the spec's seed. 0 keeps the whole training set.
+     * cnn-classifier: fraction of the training set held out for validation, chosen with the spec's seed. 0 keeps the whole training set. Default: 0.
      */
     validationSplit?: number;
     /**
@@ -226,7 +226,7 @@ export interface ExperimentSpec {
       [k: string]: string;
     };
     /**
-     * cnn-classifier: the input's shape as [channels, height, width].
+     * cnn-classifier: the input's shape as [channels, height, width]. Default: [1, 28, 28].
      *
      * @minItems 3
      * @maxItems 3
@@ -239,7 +239,7 @@ export interface ExperimentSpec {
       [k: string]: LayerList;
     };
     /**
-     * cnn-classifier: number of classes; the network's output must have this many units.
+     * cnn-classifier: number of classes; the network's output must have this many units. Default: 10.
      */
     classes?: number;
   };
@@ -256,11 +256,11 @@ export interface ExperimentSpec {
      */
     epochs?: number;
     /**
-     * cnn-classifier: examples per step.
+     * cnn-classifier: examples per step. Default: 128.
      */
     batchSize?: number;
     /**
-     * cnn-classifier: 'sgd' (with momentum when train.momentum > 0) or 'adam'.
+     * cnn-classifier: 'sgd' (with momentum when train.momentum > 0) or 'adam'. Default: "sgd".
      */
     optimizer?: 'sgd' | 'adam';
     /**
@@ -268,11 +268,11 @@ export interface ExperimentSpec {
      */
     lr?: number;
     /**
-     * cnn-classifier: SGD momentum, as in PyTorch (v <- momentum*v + g; w <- w - lr*v).
+     * cnn-classifier: SGD momentum, as in PyTorch (v <- momentum*v + g; w <- w - lr*v). Default: 0.
      */
     momentum?: number;
     /**
-     * cnn-classifier: L2 penalty added to the gradient, as PyTorch's weight_decay.
+     * cnn-classifier: L2 penalty added to the gradient, as PyTorch's weight_decay. Default: 0.
      */
     weightDecay?: number;
     /**
@@ -316,7 +316,7 @@ export interface ExperimentSpec {
           finalDivFactor?: number;
         };
     /**
-     * cnn-classifier: save the model after every epoch and at the end (TensorFlow.js format).
+     * cnn-classifier: save the model after every epoch and at the end (TensorFlow.js format). Default: true.
      */
     checkpoint?: boolean;
   };
@@ -337,7 +337,7 @@ export interface ExperimentSpec {
      */
     minTestAccuracy?: number;
     /**
-     * Which epochs minTestAccuracy judges: 'final' (default) the last epoch, 'best' the best epoch, or {lastN: N} the minimum over the last N epochs.
+     * Which epochs minTestAccuracy judges: 'final' (default) the last epoch, 'best' the best epoch, or {lastN: N} the minimum over the last N epochs. Default: "final".
      */
     judge?:
       | ('final' | 'best')
@@ -352,7 +352,7 @@ export interface ExperimentSpec {
      */
     requireLayers?: LayerKind[];
     /**
-     * toy-mlp: largest relative disagreement allowed between the analytic gradients and central finite differences.
+     * toy-mlp: largest relative disagreement allowed between the analytic gradients and central finite differences. Default: 1e-08.
      */
     maxGradientError?: number;
   };

@@ -153,6 +153,14 @@ export class FileStore implements TrackingStore, TrackingReader {
     return sortHistory(parseMetricLines(key, (await readFileOrNull(path.join(runDir, 'metrics', key))) ?? ''));
   }
 
+  async localArtifactDir(runId: string): Promise<string | null> {
+    try {
+      return path.join(await this.findRunDir(runId), 'artifacts');
+    } catch {
+      return null;
+    }
+  }
+
   private async findRunDir(runId: string): Promise<string> {
     if (!RUN_ID.test(runId)) throw new TrackingError(`invalid run id ${JSON.stringify(runId)}`);
     for (const entry of await readdirOrEmpty(this.root)) {

@@ -131,6 +131,12 @@ export class RestStore implements TrackingStore, TrackingReader {
     return experiment && experiment.lifecycle_stage === 'active' ? { experimentId: experiment.experiment_id, name: experiment.name } : null;
   }
 
+  async localArtifactDir(runId: string): Promise<string | null> {
+    // Runs logged from this directory keep their staged outputs here after upload.
+    const staged = path.join(this.options.cwd, '.xp', 'runs', runId);
+    return (await fs.stat(staged).then((s) => s.isDirectory()).catch(() => false)) ? staged : null;
+  }
+
   async listRuns(experimentId: string): Promise<RunRecord[]> {
     const out: RunRecord[] = [];
     let pageToken: string | undefined;

@@ -71,4 +71,6 @@ export interface TrackingReader {
   listRuns(experimentId: string): Promise<RunRecord[]>;
   /** Every logged point of one metric, ordered by step then timestamp. */
   metricHistory(runId: string, key: string): Promise<MetricPoint[]>;
+  /** The local directory holding a run's outputs (checkpoints, tables), or null where none is on this machine; for `xp run --resume`. */
+  localArtifactDir(runId: string): Promise<string | null>;
 }

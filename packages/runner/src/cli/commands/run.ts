@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { openTrackingStore } from '../../tracking/index.ts';
+import type { TrackingReader, TrackingStore } from '../../tracking/types.ts';
+import { runSweep, type SweepReport } from '../../run/run-sweep.ts';
+import { UsageError, type CliContext } from '../context.ts';
+import { loadAndCheck } from '../static-checks.ts';
+import { resolveFromCwd, setOption, variantsOption } from '../options.ts';
+import { selectBackend } from '../../engine/backend.ts';
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+interface RunOptions {
+  set: string[];
+  backend?: string;
+  trackingUri?: string;
+  json?: boolean;
+  maxVariants?: number;
+  resume?: string;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('Validate a spec, expand its sweep and run every variant, tracking each run in MLflow. A variant over its parameter budget is recorded as failed and not trained.')
+    .argument('<spec>', 'experiment spec (YAML)')
+    .option('--set <path=value>', 'override a field before validation (repeatable)', setOption, [])
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')} (default: the spec's, else auto)`)
+    .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
+    .option('--max-variants <n>', 'refuse sweeps larger than this (default 1000)', variantsOption)
+    .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
+    .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "params", "metrics", "artifacts"}]} last on stdout')
+    .addHelpText('after', '\nExit codes: 0 every run passed; 1 a run failed a constraint or crashed; 2 invalid spec or usage; 130 interrupted (Ctrl-C).')
+    .action(async (spec: string, options: RunOptions) => {
+      if (options.backend !== undefined && !BACKENDS.includes(options.backend)) {
+        throw new UsageError(`unknown backend '${options.backend}': expected one of ${BACKENDS.join(', ')}`);
+      }
+      const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set, maxVariants: options.maxVariants });
+      const backend = options.backend ?? checked.experiment.spec.backend ?? 'auto';
+      // A backend that is not installed is refused before any run exists.
+      if (checked.experiment.spec.kind === 'cnn-classifier') {
+        try {
+          await selectBackend(backend as Parameters<typeof selectBackend>[0]);
+        } catch (error) {
+          if ((error as Error).name === 'BackendUnavailableError') throw new UsageError((error as Error).message);
+          throw error;
+        }
+      }
+      const store = openTrackingStore({ uri: options.trackingUri ?? checked.experiment.spec.tracking?.uri, cwd: ctx.cwd, env: ctx.env });
+      let resumeFrom: string | undefined;
+      if (options.resume !== undefined) {
+        const earlier = await findResumableRun(store, options.resume);
+        checked.variants = checked.variants.filter(({ variant }) => variant.name === earlier.variant);
+        if (checked.variants.length === 0) throw new UsageError(`run ${options.resume} was variant '${earlier.variant}', which this spec does not have`);
+        resumeFrom = earlier.dir;
+      }
+
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = (): void => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(130);
+        ctx.stderr('\nInterrupted: finishing the current batch and saving (Ctrl-C again to quit at once)…\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      let report: SweepReport;
+      try {
+        report = await runSweep({ checked, store, backend, log: (line) => ctx.stderr(`${line}\n`), signal: controller.signal, resumeFrom });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      printReport(ctx, report, store.description);
+      if (options.json) {
+        ctx.stdout(`${JSON.stringify({ experiment: report.experiment, runs: report.runs.map(({ message: _m, ...run }) => run), sweepArtifacts: report.sweepArtifacts })}\n`);
+      }
+      if (report.runs.some((r) => r.status === 'killed') || controller.signal.aborted) ctx.exit(130);
+      else if (report.runs.some((r) => r.status !== 'passed')) ctx.exit(1);
+    });
+}
+
+/** The earlier run's variant and local output directory, where its checkpoints are. */
+async function findResumableRun(store: TrackingStore & TrackingReader, runId: string): Promise<{ variant: string; dir: string }> {
+  const dir = await store.localArtifactDir(runId);
+  if (dir === null) throw new UsageError(`cannot resume run ${runId}: no such run with outputs on this machine in ${store.description}`);
+  for (const experiment of await store.listExperiments()) {
+    const record = (await store.listRuns(experiment.experimentId)).find((run) => run.runId === runId);
+    if (record) return { variant: record.tags['xp.variant'] ?? record.name, dir };
+  }
+  throw new UsageError(`cannot resume run ${runId}: it is not in ${store.description}`);
+}
+
+function printReport(ctx: CliContext, report: SweepReport, where: string): void {
+  const width = Math.max(...report.runs.map((r) => r.name.length), 4);
+  ctx.stderr(`\n${report.experiment}: ${report.runs.length} run(s), tracked in ${where}\n`);
+  for (const run of report.runs) {
+    const metrics = Object.entries(run.metrics)
+      .slice(0, 4)
+      .map(([k, v]) => `${k}=${formatNumber(v)}`)
+      .join(' ');
+    ctx.stderr(`  ${run.status.toUpperCase().padEnd(6)} ${run.name.padEnd(width)}  ${run.runId.slice(0, 8)}  ${metrics}${run.message && run.status !== 'passed' ? `  (${run.message.split('\n')[0]})` : ''}\n`);
+  }
+}
+
+function formatNumber(value: number): string {
+  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? value.toFixed(4).replace(/\.?0+$/, '') : value.toExponential(3);
+}

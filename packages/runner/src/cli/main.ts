@@ -1,0 +1,77 @@
+/**
+ * The `xp` command line: one subcommand per module in ./commands. Errors are mapped to exit codes here
+ * and nowhere else: 2 for a bad spec or usage, 1 for a run that failed, 130 for an interrupted run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Command, CommanderError } from 'commander';
+import { SpecError } from '@xp/core';
+import { UsageError, type CliContext } from './context.ts';
+import { register as registerValidate } from './commands/validate.ts';
+import { register as registerPlan } from './commands/plan.ts';
+import { register as registerSummary } from './commands/summary.ts';
+import { register as registerRun } from './commands/run.ts';
+import { register as registerBench } from './commands/bench.ts';
+import { register as registerCompare } from './commands/compare.ts';
+import { register as registerSync } from './commands/sync.ts';
+import { XP_VERSION } from '../version.ts';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('xp')
+    .description('Declarative deep-learning experiments: a YAML spec is validated, expanded into its sweep, trained with TensorFlow.js and tracked in MLflow.')
+    .version(XP_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
+    .exitOverride();
+  for (const register of [registerValidate, registerPlan, registerSummary, registerRun, registerBench, registerCompare, registerSync]) {
+    register(program, ctx);
+  }
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
+  program.addHelpText(
+    'after',
+    '\nExamples:\n  xp validate experiments/cnn-19816.yaml\n  xp plan experiments/cnn-variants.yaml\n  xp run experiments/toy-eta-sweep.yaml --set train.steps=20\n  xp compare --experiment toy-eta-sweep --format html --out report.html\n\nExit codes: 0 all runs passed, 1 a run failed its constraints or crashed, 2 invalid spec or usage, 130 interrupted.',
+  );
+  return program;
+}
+
+export async function main(argv: string[], overrides: Partial<CliContext> = {}): Promise<number> {
+  // Production mode silences TensorFlow.js's console banners ("install tfjs-node"), which xp's own
+  // backend selection replaces with a recorded choice, and skips its debug-time checks.
+  tf.enableProdMode();
+  let code = 0;
+  const ctx: CliContext = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    exit: (c) => {
+      code = Math.max(code, c);
+    },
+    ...overrides,
+  };
+  if (overrides.exit) {
+    const outer = overrides.exit;
+    ctx.exit = (c) => {
+      code = Math.max(code, c);
+      outer(c);
+    };
+  }
+  try {
+    await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage mistakes with commander's code 1, which is ours 2.
+      return error.exitCode === 0 ? code : 2;
+    }
+    if (error instanceof SpecError) {
+      ctx.stderr(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      ctx.stderr(`xp: ${error.message}\n`);
+      return 2;
+    }
+    ctx.stderr(`xp: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+  return code;
+}

@@ -1,0 +1,76 @@
+/**
+ * What an experiment kind (toy-mlp, cnn-classifier) provides to the runner. `xp validate`, `xp plan`,
+ * `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up by the
+ * spec's `kind` in ./registry.ts.
+ */
+import type { ExperimentSpec, SpecIssue } from '@xp/core';
+import type { TrackedRun } from '../tracking/types.ts';
+
+export type MetricDirection = 'min' | 'max';
+
+/** What is known about a variant before any compute is spent. */
+export interface StaticCheck {
+  /** Trainable parameters, or null where counting does not apply. */
+  params: number | null;
+  /** null where no budget is set. */
+  withinBudget: boolean;
+  /** Problems that make the variant unrunnable (shape errors, missing required layers, over budget...). */
+  issues: SpecIssue[];
+}
+
+export interface RunContext {
+  /** The resolved spec of this variant (vars substituted, overrides applied, defaults filled in). */
+  spec: ExperimentSpec;
+  variantName: string;
+  /** The spec file, absolute. */
+  specFile: string;
+  run: TrackedRun;
+  /** The backend asked for on the command line or in the spec. */
+  backend: string;
+  /** Messages for the user (stderr); never stdout, which --json keeps machine-readable. */
+  log: (line: string) => void;
+  /** Aborted on Ctrl-C: finish the current step, save, and return status 'killed'. */
+  signal: AbortSignal;
+  /** Set by `xp run --resume`: the earlier run's artifact directory to continue from. */
+  resumeFrom?: string;
+}
+
+export interface RunOutcome {
+  status: 'passed' | 'failed' | 'error' | 'killed';
+  /** Final values, e.g. {E: 0.0012} or {test_accuracy: 0.9943, best_test_accuracy: ...}. */
+  metrics: Record<string, number>;
+  /** Output name -> absolute path of the file (under run.artifactDir). */
+  artifacts: Record<string, string>;
+  /** Why it failed or errored, in one line. */
+  message?: string;
+  /** Extra tags to record on the run, e.g. {backend: 'wasm'}. */
+  tags?: Record<string, string>;
+}
+
+export interface SweepResult {
+  variantName: string;
+  spec: ExperimentSpec;
+  outcome: RunOutcome;
+  runId: string;
+}
+
+export interface ExperimentKind {
+  kind: ExperimentSpec['kind'];
+  /** Direction of every metric the kind logs, so comparisons know which end is best. */
+  metricDirections: Record<string, MetricDirection>;
+  /** The metric `xp compare` sorts by unless told otherwise. */
+  primaryMetric: string;
+  /** Static checks of one resolved variant; no training, no tracking. */
+  check(spec: ExperimentSpec, locate: Locator): Promise<StaticCheck> | StaticCheck;
+  /** Human-readable model summary for `xp summary`, or null where the kind has none. */
+  summary?(spec: ExperimentSpec): string | null;
+  run(context: RunContext): Promise<RunOutcome>;
+  /**
+   * Called once after every variant ran, with the parent (sweep) run, for outputs about the sweep as a
+   * whole (e.g. loss curves of all η). Returns the artifacts it wrote.
+   */
+  afterSweep?(results: SweepResult[], parent: TrackedRun, log: (line: string) => void): Promise<Record<string, string>>;
+}
+
+/** Maps a path in the spec (['model', 'blocks', 'conv1', 2]) to where it was written. */
+export type Locator = (path: readonly (string | number)[]) => SpecIssue['location'];

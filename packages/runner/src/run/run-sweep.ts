@@ -1,0 +1,152 @@
+/**
+ * Running a checked experiment: one tracked run per variant (under a parent run when there are several),
+ * each through its kind's handler. A variant over its parameter budget is recorded as failed and not
+ * trained; the others still run. A handler that throws marks its run 'error' and the sweep goes on.
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { flattenToDotted, type ExperimentSpec } from '@xp/core';
+import { kindOf } from '../kinds/registry.ts';
+import type { RunOutcome, SweepResult } from '../kinds/types.ts';
+import type { TrackedRun, TrackingStore } from '../tracking/types.ts';
+import type { CheckedExperiment } from '../cli/static-checks.ts';
+import { XP_VERSION } from '../version.ts';
+
+export interface RunReport {
+  name: string;
+  runId: string;
+  status: RunOutcome['status'];
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+  artifacts: Record<string, string>;
+  message?: string;
+}
+
+export interface SweepReport {
+  experiment: string;
+  experimentId: string;
+  parentRunId?: string;
+  runs: RunReport[];
+  sweepArtifacts: Record<string, string>;
+}
+
+export interface RunSweepOptions {
+  checked: CheckedExperiment;
+  store: TrackingStore;
+  backend: string;
+  log: (line: string) => void;
+  signal: AbortSignal;
+  resumeFrom?: string;
+}
+
+export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
+  const { checked, store, log, signal } = options;
+  const { experiment } = checked;
+  const experimentName = experiment.spec.tracking?.experiment ?? experiment.spec.name;
+  const experimentId = await store.getOrCreateExperiment(experimentName);
+  const specFile = resolve(experiment.file);
+  const commonTags: Record<string, string> = {
+    'xp.specFile': specFile,
+    'xp.specHash': createHash('sha256').update(experiment.source.text).digest('hex'),
+    'xp.version': XP_VERSION,
+    'xp.kind': experiment.spec.kind,
+    'mlflow.source.name': specFile,
+    'mlflow.source.type': 'LOCAL',
+    ...gitCommitTag(specFile),
+  };
+  const kind = kindOf(experiment.spec);
+  commonTags['xp.metricDirections'] = JSON.stringify(kind.metricDirections);
+  commonTags['xp.primaryMetric'] = kind.primaryMetric;
+
+  let parent: TrackedRun | undefined;
+  if (checked.variants.length > 1) {
+    parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
+    await parent.logParams({ variants: String(checked.variants.length) });
+    writeSpecArtifacts(parent, experiment.source.text, experiment.spec);
+    await logDirectoryArtifacts(parent, ['spec.yaml', 'resolved-spec.json']);
+  }
+
+  const runs: RunReport[] = [];
+  const results: SweepResult[] = [];
+  let loneRun: { run: TrackedRun; endStatus: 'FINISHED' | 'FAILED' | 'KILLED' } | undefined;
+  for (const { variant, check } of checked.variants) {
+    if (signal.aborted) break;
+    const spec = variant.spec;
+    const params = flattenToDotted(spec);
+    const run = await store.createRun(experimentId, {
+      name: variant.name,
+      parentRunId: parent?.runId,
+      tags: { ...commonTags, 'xp.variant': variant.name, 'xp.backend': options.backend },
+    });
+    await run.logParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
+    writeSpecArtifacts(run, experiment.source.text, spec);
+    await logDirectoryArtifacts(run, ['spec.yaml', 'resolved-spec.json']);
+    const budgetTags: Record<string, string> = { 'xp.withinBudget': String(check.withinBudget) };
+    if (check.params !== null) budgetTags['xp.params'] = String(check.params);
+    await run.setTags(budgetTags);
+    if (check.params !== null) await run.logMetrics([{ key: 'params', value: check.params, step: 0 }]);
+
+    let outcome: RunOutcome;
+    const started = Date.now();
+    if (!check.withinBudget) {
+      const message = `over budget: ${check.params} trainable parameters > constraints.maxParams ${spec.constraints?.maxParams}; not trained`;
+      log(`${variant.name}: ${message}`);
+      outcome = { status: 'failed', metrics: {}, artifacts: {}, message };
+    } else {
+      log(`── ${variant.name} ──`);
+      try {
+        outcome = await kind.run({ spec, variantName: variant.name, specFile, run, backend: options.backend, log, signal, resumeFrom: options.resumeFrom });
+      } catch (error) {
+        outcome = { status: 'error', metrics: {}, artifacts: {}, message: (error as Error).stack ?? String(error) };
+        log(`${variant.name}: crashed: ${(error as Error).message}`);
+      }
+    }
+    const wallSeconds = (Date.now() - started) / 1000;
+    await run.logMetrics([{ key: 'wall_time_s', value: wallSeconds, step: 0 }]);
+    await run.setTags({ 'xp.status': outcome.status, ...(outcome.message ? { 'xp.message': outcome.message.slice(0, 5000) } : {}), ...(outcome.tags ?? {}) });
+    const endStatus = outcome.status === 'passed' ? 'FINISHED' : outcome.status === 'killed' ? 'KILLED' : 'FAILED';
+    // A lone run also receives the sweep-level outputs below, so it ends after them.
+    if (parent) await run.end(endStatus);
+    else loneRun = { run, endStatus };
+    const artifacts = { 'spec.yaml': join(run.artifactDir, 'spec.yaml'), ...outcome.artifacts };
+    runs.push({ name: variant.name, runId: run.runId, status: outcome.status, params, metrics: outcome.metrics, artifacts, message: outcome.message });
+    results.push({ variantName: variant.name, spec, outcome, runId: run.runId });
+  }
+
+  let sweepArtifacts: Record<string, string> = {};
+  const sweepOwner = parent ?? loneRun?.run;
+  if (kind.afterSweep && sweepOwner && results.length > 0) {
+    try {
+      sweepArtifacts = await kind.afterSweep(results, sweepOwner, log);
+    } catch (error) {
+      log(`sweep outputs failed: ${(error as Error).message}`);
+    }
+  }
+  if (loneRun) await loneRun.run.end(loneRun.endStatus);
+  if (parent) {
+    const worst = runs.some((r) => r.status === 'killed') ? 'KILLED' : runs.every((r) => r.status === 'passed') ? 'FINISHED' : 'FAILED';
+    await parent.setTags({ 'xp.status': worst === 'FINISHED' ? 'passed' : worst === 'KILLED' ? 'killed' : 'failed' });
+    await parent.end(worst);
+  }
+  return { experiment: experimentName, experimentId, parentRunId: parent?.runId, runs, sweepArtifacts };
+}
+
+function writeSpecArtifacts(run: TrackedRun, text: string, spec: ExperimentSpec): void {
+  writeFileSync(join(run.artifactDir, 'spec.yaml'), text);
+  writeFileSync(join(run.artifactDir, 'resolved-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+}
+
+async function logDirectoryArtifacts(run: TrackedRun, names: string[]): Promise<void> {
+  for (const name of names) await run.logArtifact(join(run.artifactDir, name));
+}
+
+function gitCommitTag(file: string): Record<string, string> {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: resolve(file, '..'), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return /^[0-9a-f]{40}$/.test(commit) ? { 'mlflow.source.git.commit': commit } : {};
+  } catch {
+    return {};
+  }
+}
