@@ -1,0 +1,53 @@
+/**
+ * xp's compute engine: backend selection, fast `wasm` kernels for training convnets, fused
+ * training ops, and a training-step benchmark.
+ *
+ * API for model layers and the training loop:
+ *
+ * - `selectBackend(request)` activates 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' or the
+ *   first available ('auto'); throws `BackendUnavailableError` (with `.install`) for an absent one.
+ *   On wasm it installs the engine's kernels (Conv2DBackpropFilter, which wasm lacks, as a direct
+ *   WebAssembly-SIMD kernel; Conv2DBackpropInput as an XNNPACK forward convolution; faster
+ *   MaxPoolGrad, Sum and a copy-free Identity), so stock tf ops and tf.layers models train there.
+ *
+ * - `reluBatchNorm(x, gamma, beta, {epsilon, relu, dropoutRate | dropoutMask})` → `{y, mean,
+ *   variance, count}`: the training-mode "ReLU → BatchNorm → Dropout2d" tail of a conv block
+ *   (NHWC) as one differentiable op (gradients for x, gamma, beta). Layers should call it in
+ *   training instead of composing tf.relu / tf.moments / tf.batchNorm / a dropout multiply: on
+ *   wasm that composition costs more than the convolutions. Update running statistics from the
+ *   returned `mean`/`variance` (biased; × count/(count−1) for PyTorch's unbiased running_var). In
+ *   inference use `tf.batchNorm(tf.relu(x), runningMean, runningVar, beta, gamma, epsilon)`.
+ *   On other backends it runs the stock composition, so no branching is needed.
+ *
+ * - For a network's first convolution use `tf.conv2d` + `tf.add(bias)` rather than
+ *   `tf.fused.conv2d`: the fused op's gradient also computes the input's gradient, which the
+ *   data never need (about 10 ms a step for the seed network on wasm).
+ *
+ * - `createDataParallelTrainer({workers, setupModule, batchSize, xShape, yShape})` → `{step(x, y),
+ *   getWeights(), close()}`: one training run on several cores (a wasm instance computes on one).
+ *   Each worker thread builds the model from `setupModule` (exports `setup(args)` returning
+ *   `{variables, loss(x, y), optimizer, state?()}`) and trains on its slice of each batch; batch
+ *   norm inside `reluBatchNorm` is synchronized across workers and gradients are averaged, so a
+ *   step matches a single-process step on the whole batch to float rounding (tested to 1e-5).
+ *   Evaluate by copying `getWeights()` into a main-thread model. Alternatively run independent
+ *   sweep variants in separate processes (see BENCHMARKS.md for what each gains).
+ *
+ * - `benchTrainStep(modelOrStep, {batchSize, batches, warmup})` → `{backend, batchSize, threads,
+ *   msPerBatch, imagesPerSec, samplesMs}` for `xp bench`.
+ */
+export {
+  selectBackend,
+  currentBackend,
+  BackendUnavailableError,
+  type BackendRequest,
+  type SelectedBackend,
+} from './backend.ts';
+export { reluBatchNorm, dropout2dMask, type ReluBatchNormOptions, type ReluBatchNormResult } from './ops.ts';
+export { registerWasmKernels } from './wasm-kernels/register.ts';
+export {
+  createDataParallelTrainer,
+  type DataParallelOptions,
+  type DataParallelTask,
+  type DataParallelTrainer,
+} from './parallel.ts';
+export { benchTrainStep, type BenchOptions, type BenchResult, type StepFn } from './bench.ts';

@@ -1,0 +1,117 @@
+/**
+ * Fused training ops that model layers call instead of composing stock tf ops. On `wasm` they
+ * run the engine's hand-written kernels; on any other backend (tfjs-node, cpu) they fall back to
+ * the stock composition, which those backends already run well, so callers need no branches.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { RELU_BN_BACKWARD, RELU_BN_FORWARD } from './wasm-kernels/relu-batch-norm.ts';
+
+export interface ReluBatchNormOptions {
+  /** Added to the variance before the square root. Default 1e-5 (PyTorch's default). */
+  epsilon?: number;
+  /** Apply ReLU to the input first (conv → ReLU → BN, the seed's order). Default true. */
+  relu?: boolean;
+  /**
+   * Dropout2d: a [batch, channels] tensor multiplied into the output per sample and channel,
+   * holding 0 for dropped channels and 1/(1-rate) for kept ones. Overrides `dropoutRate`.
+   */
+  dropoutMask?: tf.Tensor2D;
+  /** Dropout2d rate; a fresh mask is drawn from tf.randomUniform on each call. Default 0. */
+  dropoutRate?: number;
+  /** Seed for the drawn mask (tests). */
+  seed?: number;
+}
+
+export interface ReluBatchNormResult {
+  /** dropout2d(γ · (relu(x) − mean) / √(variance + ε) + β), same shape as x. */
+  y: tf.Tensor4D;
+  /** Per-channel batch mean of relu(x) (not differentiable: use it for running statistics). */
+  mean: tf.Tensor1D;
+  /**
+   * Per-channel biased batch variance (divided by N·H·W), the one the batch was normalized with.
+   * PyTorch's running_var uses the unbiased one: multiply by count / (count − 1).
+   */
+  variance: tf.Tensor1D;
+  /** N·H·W, the number of values per channel in this batch (in a data-parallel worker: its slice). */
+  count: number;
+}
+
+/** Makes a Dropout2d mask: [batch, channels] of 0 or 1/(1-rate). */
+export function dropout2dMask(batch: number, channels: number, rate: number, seed?: number): tf.Tensor2D {
+  return tf.tidy(() =>
+    tf.randomUniform([batch, channels], 0, 1, 'float32', seed).greaterEqual(rate).cast('float32').mul(1 / (1 - rate)) as tf.Tensor2D);
+}
+
+function useWasmKernels(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(RELU_BN_FORWARD, 'wasm') !== undefined;
+}
+
+/**
+ * Training-mode ReLU → batch norm (batch statistics) → Dropout2d for NHWC input, with gradients
+ * for x, gamma and beta. For inference use `tf.batchNorm(tf.relu(x), runningMean, runningVar,
+ * beta, gamma, epsilon)`.
+ */
+export function reluBatchNorm(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  opts: ReluBatchNormOptions = {},
+): ReluBatchNormResult {
+  const epsilon = opts.epsilon ?? 1e-5;
+  const relu = opts.relu ?? true;
+  const [n, h, w, c] = x.shape;
+  const rate = opts.dropoutRate ?? 0;
+  const ownMask = opts.dropoutMask === undefined && rate > 0;
+  const mask = opts.dropoutMask ?? (ownMask ? dropout2dMask(n, c, rate, opts.seed) : undefined);
+  const count = n * h * w;
+  try {
+    if (!useWasmKernels()) return { ...composite(x, gamma, beta, epsilon, relu, mask), count };
+    return { ...fused(x, gamma, beta, epsilon, relu, mask), count };
+  } finally {
+    if (ownMask) mask!.dispose();
+  }
+}
+
+function composite(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean, mask?: tf.Tensor2D) {
+  return tf.tidy(() => {
+    const a = relu ? tf.relu(x) : x;
+    const { mean, variance } = tf.moments(a, [0, 1, 2]);
+    let y = tf.batchNorm(a, mean, variance, beta, gamma, epsilon);
+    if (mask) y = y.mul(mask.reshape([x.shape[0], 1, 1, x.shape[3]]));
+    return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  });
+}
+
+function fused(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean, mask?: tf.Tensor2D) {
+  const attrs = { epsilon, relu } as unknown as tf.NamedAttrMap;
+  // customGrad's value must be a single tensor: the statistics leave through this closure, kept
+  // so the forward's tidy does not free them, and handed back as ordinary tracked tensors below.
+  let stats: tf.Tensor[] = [];
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xi, g, b] = args as tf.Tensor[];
+    const m = mask ? (args[3] as tf.Tensor) : undefined;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const inputs: tf.NamedTensorMap = { x: xi, gamma: g, beta: b };
+    if (m) inputs.mask = m;
+    const [y, mean, variance] = tf.engine().runKernel(RELU_BN_FORWARD, inputs, attrs) as tf.Tensor[];
+    stats = [tf.keep(mean), tf.keep(variance)];
+    save(m ? [xi, g, mean, variance, m] : [xi, g, mean, variance]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sg, smean, svar, smask] = saved;
+        const gi: tf.NamedTensorMap = { dy, x: sx, gamma: sg, mean: smean, variance: svar };
+        if (smask) gi.mask = smask;
+        const [dx, dgamma, dbeta] = tf.engine().runKernel(RELU_BN_BACKWARD, gi, attrs) as tf.Tensor[];
+        return smask ? [dx, dgamma, dbeta, tf.zerosLike(smask)] : [dx, dgamma, dbeta];
+      },
+    };
+  });
+  const y = (mask ? op(x, gamma, beta, mask) : op(x, gamma, beta)) as tf.Tensor4D;
+  const [mean, variance] = stats.map((t) => {
+    const tracked = t.clone();
+    t.dispose();
+    return tracked;
+  });
+  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
