@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { selectBackend, type BackendRequest } from '../../engine/index.ts';
+import { benchSpecTraining } from '../../train/bench-spec.ts';
+import { UsageError, type CliContext } from '../context.ts';
+import { loadAndCheck } from '../static-checks.ts';
+import { positiveInt, resolveFromCwd, setOption } from '../options.ts';
+
+const BACKENDS: BackendRequest[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+interface BenchCliOptions {
+  backend?: string;
+  batches: number;
+  warmup: number;
+  variant?: string;
+  set: string[];
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('bench')
+    .description("Time training steps of a spec's model (its batch size, loss and optimizer) on random images after a warm-up. Trains nothing for real, tracks nothing.")
+    .argument('<spec>', 'experiment spec (YAML), kind cnn-classifier')
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')} (default: the spec's, else auto)`)
+    .option('--batches <n>', 'timed steps; the median is reported', positiveInt, 10)
+    .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
+    .option('--variant <name>', 'which variant of a sweep (default: the first)')
+    .option('--set <path=value>', 'override a field (repeatable), e.g. train.batchSize=64', setOption, [])
+    .option('--json', 'print {"backend", "batchSize", "threads", "msPerBatch", "imagesPerSec"}')
+    .action(async (spec: string, options: BenchCliOptions) => {
+      if (options.backend !== undefined && !BACKENDS.includes(options.backend as BackendRequest)) {
+        throw new UsageError(`unknown backend '${options.backend}': expected one of ${BACKENDS.join(', ')}`);
+      }
+      const { variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set });
+      const chosen = options.variant === undefined ? variants[0] : variants.find(({ variant }) => variant.name === options.variant);
+      if (!chosen) {
+        throw new UsageError(`no variant named '${options.variant}'; the variants are: ${variants.map(({ variant }) => variant.name).join(', ')}`);
+      }
+      const variantSpec = chosen.variant.spec;
+      if (variantSpec.kind !== 'cnn-classifier') throw new UsageError(`xp bench times cnn-classifier training; this spec is ${variantSpec.kind}`);
+      const requested = (options.backend ?? variantSpec.backend ?? 'auto') as BackendRequest;
+      try {
+        await selectBackend(requested);
+      } catch (error) {
+        if ((error as Error).name === 'BackendUnavailableError') throw new UsageError((error as Error).message);
+        throw error;
+      }
+      const result = await benchSpecTraining(variantSpec, { batches: options.batches, warmup: options.warmup });
+      const { samplesMs, ...summary } = result;
+      if (options.json) {
+        ctx.stdout(`${JSON.stringify(summary)}\n`);
+        return;
+      }
+      const spread = `${Math.min(...samplesMs).toFixed(0)}–${Math.max(...samplesMs).toFixed(0)} ms`;
+      ctx.stdout(
+        `${chosen.variant.name} on ${result.backend} (${result.threads} thread${result.threads === 1 ? '' : 's'}), batch ${result.batchSize}: ` +
+          `${result.msPerBatch.toFixed(1)} ms per batch (median of ${samplesMs.length}, range ${spread}), ${result.imagesPerSec.toFixed(0)} images/s\n`,
+      );
+    });
+}

@@ -1,0 +1,30 @@
+/**
+ * The cnn-classifier kind (Part II): a convolutional network from the spec's blocks, trained on
+ * MNIST with TensorFlow.js, judged by test accuracy.
+ */
+import type { ExperimentSpec } from '@xp/core';
+import { formatSummary, summarizeModel, type CnnModelSpec } from '@xp/models';
+import { trainCnn } from '../../train/train-cnn.ts';
+import type { ExperimentKind } from '../types.ts';
+import { checkCnnSpec } from './check.ts';
+
+export const cnnClassifierKind: ExperimentKind = {
+  kind: 'cnn-classifier',
+  metricDirections: {
+    test_accuracy: 'max',
+    best_test_accuracy: 'max',
+    judged_accuracy: 'max',
+    val_accuracy: 'max',
+    train_loss: 'min',
+    test_loss: 'min',
+    val_loss: 'min',
+    epoch_time_s: 'min',
+  },
+  primaryMetric: 'test_accuracy',
+  check: checkCnnSpec,
+  summary(spec: ExperimentSpec): string | null {
+    if (!spec.model?.blocks) return null;
+    return formatSummary(summarizeModel(spec.model as CnnModelSpec));
+  },
+  run: trainCnn,
+};

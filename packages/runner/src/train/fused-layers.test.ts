@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import { buildModel, type CnnModelSpec } from '@xp/models';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../engine/index.ts';
+import { fusedBuilders, ReluBatchNormLayer } from './fused-layers.ts';
+
+const spec: CnnModelSpec = {
+  input: [1, 8, 8],
+  classes: 3,
+  blocks: {
+    a: [{ conv2d: { filters: 4, kernel: 3 } }, 'relu', 'batchnorm', { 'spatial-dropout': 0.2 }, { conv2d: { filters: 5, kernel: 3 } }, 'batchnorm', 'relu'],
+    head: ['global-avg-pool', 'batchnorm', { dense: { units: 3 } }, 'log-softmax'],
+  },
+};
+const noDropout: CnnModelSpec = { ...spec, blocks: { ...spec.blocks, a: spec.blocks.a.filter((l) => typeof l === 'string' || !('spatial-dropout' in l)) } };
+
+let x: tf.Tensor4D;
+const close = (a: tf.Tensor, b: tf.Tensor) => Array.from(a.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(b.dataSync()[i], 4));
+
+/** A fused model with the stock model's weights, matched by name. */
+function pair(model: CnnModelSpec) {
+  const stock = buildModel(model, { seed: 2 });
+  const fused = buildModel(model, { seed: 2, builders: fusedBuilders(model) });
+  const byName = new Map(stock.weights.map((w) => [w.originalName, w.read()]));
+  fused.setWeights(fused.weights.map((w) => byName.get(w.originalName)!));
+  return { stock, fused };
+}
+
+// On wasm the layer runs the engine's kernels; elsewhere the op's stock composition.
+describe.each(['cpu', 'wasm'] as const)('fused ReLU → batch norm → Dropout2d on %s', (backend) => {
+  beforeAll(async () => {
+    await selectBackend(backend);
+    x = tf.randomNormal([4, 8, 8, 1], 0.5, 1, 'float32', 11) as tf.Tensor4D;
+  });
+
+  it('folds a relu before and a spatial-dropout after each feature-map batch norm, and nothing else', () => {
+    const model = buildModel(spec, { seed: 2, builders: fusedBuilders(spec) });
+    const fused = model.layers.filter((l): l is ReluBatchNormLayer => l instanceof ReluBatchNormLayer);
+    expect(fused.map((l) => [l.relu, l.dropoutRate])).toEqual([[true, 0.2], [false, 0]]);
+    const kinds = model.layers.map((l) => l.getClassName());
+    expect(kinds.filter((k) => k === 'ReLU')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'XpSpatialDropout2D')).toHaveLength(0);
+    // The batch norm after global-avg-pool sees a flat vector: left to tf.layers.
+    expect(kinds.filter((k) => k === 'BatchNormalization')).toHaveLength(1);
+    // Same weights as the stock model, under the same names.
+    const stock = buildModel(spec, { seed: 2 });
+    expect(model.weights.map((w) => w.originalName).sort()).toEqual(stock.weights.map((w) => w.originalName).sort());
+  });
+
+  it('computes what the stock layers compute, in training and inference, gradients included', () => {
+    const { stock, fused } = pair(noDropout);
+    close(fused.apply(x, { training: false }) as tf.Tensor, stock.apply(x, { training: false }) as tf.Tensor);
+    close(fused.apply(x, { training: true }) as tf.Tensor, stock.apply(x, { training: true }) as tf.Tensor);
+    const lossOf = (m: tf.LayersModel) => () => tf.sum(tf.mul(m.apply(x, { training: true }) as tf.Tensor, tf.range(0, 3))) as tf.Scalar;
+    const gradsOf = (m: tf.LayersModel) => {
+      const { grads } = tf.variableGrads(lossOf(m), m.trainableWeights.map((w) => w.read() as tf.Variable));
+      return new Map(m.trainableWeights.map((w) => [w.originalName, grads[(w.read() as tf.Variable).name]]));
+    };
+    const expected = gradsOf(stock);
+    for (const [name, grad] of gradsOf(fused)) close(grad, expected.get(name)!);
+  });
+
+  it('updates running statistics as PyTorch does (momentum 0.1, unbiased variance)', () => {
+    const { fused } = pair(noDropout);
+    const layer = fused.layers.find((l) => l instanceof ReluBatchNormLayer)!;
+    const pre = fused.layers[fused.layers.indexOf(layer) - 1];
+    const input = tf.relu(tf.model({ inputs: fused.inputs, outputs: pre.output as tf.SymbolicTensor }).predict(x) as tf.Tensor);
+    const { mean, variance } = tf.moments(input, [0, 1, 2]);
+    const count = input.size / input.shape[3]!;
+    fused.apply(x, { training: true });
+    const [, , movingMean, movingVariance] = layer.weights.map((w) => w.read());
+    close(movingMean, tf.mul(mean, 0.1));
+    close(movingVariance, tf.add(0.9, tf.mul(variance, (0.1 * count) / (count - 1))));
+  });
+
+  it('drops whole channels in training only, with masks that change between steps', () => {
+    const model = buildModel(spec, { seed: 2, builders: fusedBuilders(spec) });
+    const layer = model.layers.find((l) => l instanceof ReluBatchNormLayer)!;
+    const ones = tf.ones([8, 6, 6, 4]);
+    const inference = layer.apply(ones, { training: false }) as tf.Tensor;
+    expect(new Set(inference.dataSync()).size).toBe(1);
+    const input = tf.randomNormal([8, 6, 6, 4], 0, 1, 'float32', 3);
+    const a = layer.apply(input, { training: true }) as tf.Tensor;
+    const b = layer.apply(input, { training: true }) as tf.Tensor;
+    // Dropped channels are exactly 0 everywhere; which ones differs from one step to the next.
+    const droppedA = Array.from(tf.max(tf.abs(a), [1, 2]).dataSync()).map((v) => v === 0);
+    const droppedB = Array.from(tf.max(tf.abs(b), [1, 2]).dataSync()).map((v) => v === 0);
+    expect(droppedA.some(Boolean)).toBe(true);
+    expect(droppedA).not.toEqual(droppedB);
+  });
+});

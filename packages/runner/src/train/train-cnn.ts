@@ -1,0 +1,141 @@
+/**
+ * The cnn-classifier training run: backend, data, model and optimizer, then epochs, each followed by
+ * evaluation, metrics and a checkpoint; finally the verdict. An interrupt finishes the current
+ * batch, saves, and returns 'killed'; a resumed run continues from the saved batch with the data
+ * order it would have had.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { batchesPerEpoch } from '@xp/data';
+import { selectBackend, type BackendRequest } from '../engine/index.ts';
+import type { RunContext, RunOutcome } from '../kinds/types.ts';
+import { CHECKPOINT_DIR, CHECKPOINT_FILES, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainingProgress } from './checkpoint.ts';
+import { loadTrainingData } from './data.ts';
+import { trainEpoch, type EpochSettings } from './epoch.ts';
+import { evaluate, formatEvaluation } from './evaluate.ts';
+import { ReluBatchNormLayer } from './fused-layers.ts';
+import { accuracyReport, epochMetrics, finalMetrics } from './metrics.ts';
+import { buildTrainingModel } from './model.ts';
+import { createOptimizer } from './optimizer.ts';
+import { learningRateAt } from './schedule.ts';
+import { makeTrainStep, trainableVariables } from './step.ts';
+import { judge } from './verdict.ts';
+
+export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
+  const { spec, log } = ctx;
+  const train = spec.train ?? {};
+  const settings: EpochSettings = {
+    epochs: train.epochs ?? 1,
+    batchSize: train.batchSize ?? 128,
+    seed: spec.seed ?? 1,
+    baseLr: train.lr ?? 0.01,
+    schedule: train.schedule,
+    augment: spec.data?.augment,
+  };
+
+  const backend = await selectBackend(ctx.backend as BackendRequest);
+  const tags = { backend: backend.name, 'xp.threads': String(backend.threads) };
+  await ctx.run.setTags(tags);
+  log(`backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
+
+  const data = loadTrainingData(spec, ctx.specFile);
+  log(`data: ${data.train.count} training, ${data.validation ? `${data.validation.count} validation, ` : ''}${data.test.count} test images`);
+
+  const model = buildTrainingModel(spec);
+  const variables = trainableVariables(model);
+  const optimizer = createOptimizer(variables, { name: train.optimizer ?? 'sgd', momentum: train.momentum, weightDecay: train.weightDecay });
+  const step = makeTrainStep(model, variables, optimizer);
+  const checkpointDir = join(ctx.run.artifactDir, CHECKPOINT_DIR);
+  const artifacts: Record<string, string> = {};
+  const progress: TrainingProgress = { epoch: 0, batch: 0, partial: { lossSum: 0, images: 0, seconds: 0 }, history: [] };
+  const outcome = (status: RunOutcome['status'], message: string): RunOutcome => ({
+    status,
+    metrics: finalMetrics(progress.history, spec.constraints),
+    artifacts,
+    tags,
+    message,
+  });
+
+  try {
+    if (ctx.resumeFrom) await resume(ctx, model, optimizer, progress, settings.seed);
+
+    const save = async (): Promise<void> => {
+      if (train.checkpoint === false) return;
+      const files = await saveCheckpoint(checkpointDir, model, optimizer, { ...progress, seed: settings.seed });
+      Object.assign(artifacts, files);
+      for (const file of Object.values(files)) await ctx.run.logArtifact(file, CHECKPOINT_DIR);
+    };
+
+    const batches = batchesPerEpoch(data.train.count, settings.batchSize);
+    let tensorsAfterFirstEpoch: number | null = null;
+    while (progress.epoch < settings.epochs) {
+      const epoch = progress.epoch;
+      const epochLr = learningRateAt(settings.baseLr, settings.schedule, { epoch, batch: 0, batchesPerEpoch: batches, epochs: settings.epochs });
+      const end = await trainEpoch(data.train, step, settings, progress, ctx.signal);
+      if (end.kind === 'diverged') return outcome('error', end.message);
+      if (end.kind === 'interrupted') {
+        await save();
+        const where = `epoch ${epoch + 1}, batch ${progress.batch}`;
+        log(`interrupted at ${where}/${batches}${train.checkpoint === false ? '' : `; checkpoint saved in ${checkpointDir}`}`);
+        return outcome('killed', `interrupted at ${where}`);
+      }
+
+      const test = await evaluate(model, data.test);
+      log(formatEvaluation('Test', test));
+      const record: EpochRecord = { epoch: epoch + 1, trainLoss: end.trainLoss, testLoss: test.loss, testAccuracy: test.accuracy, seconds: end.seconds, lr: epochLr };
+      if (data.validation) {
+        const validation = await evaluate(model, data.validation);
+        log(formatEvaluation('Validation', validation));
+        record.valLoss = validation.loss;
+        record.valAccuracy = validation.accuracy;
+      }
+      log(`epoch ${epoch + 1}/${settings.epochs}: train loss ${end.trainLoss.toFixed(4)}, ${end.seconds.toFixed(1)} s, ${end.imagesPerSec.toFixed(0)} images/s, lr ${end.lastLr.toPrecision(3)}`);
+      progress.history.push(record);
+      await ctx.run.logMetrics(epochMetrics(record));
+      Object.assign(progress, { epoch: epoch + 1, batch: 0, partial: { lossSum: 0, images: 0, seconds: 0 } });
+      await save();
+
+      // A leak shows as a live-tensor count that keeps rising from one epoch to the next.
+      const tensors = tf.memory().numTensors;
+      tensorsAfterFirstEpoch ??= tensors;
+      if (tensors > tensorsAfterFirstEpoch) log(`warning: ${tensors - tensorsAfterFirstEpoch} more live tensors than after the first epoch (memory leak?)`);
+    }
+
+    const verdict = judge(progress.history.map((r) => r.testAccuracy), spec.constraints);
+    const report = accuracyReport(progress.history);
+    if (report) log(`${report}; ${verdict.message}`);
+    return outcome(verdict.passed ? 'passed' : 'failed', verdict.message);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function resume(
+  ctx: RunContext,
+  model: tf.LayersModel,
+  optimizer: Parameters<typeof restoreCheckpoint>[2],
+  progress: TrainingProgress,
+  seed: number,
+): Promise<void> {
+  const from = ctx.resumeFrom!;
+  const restored = restoreCheckpoint(checkpointToResume(from), model, optimizer);
+  if (restored.seed !== seed) ctx.log(`warning: the checkpoint was trained with seed ${restored.seed}, the spec says ${seed}`);
+  Object.assign(progress, { epoch: restored.epoch, batch: restored.batch, partial: restored.partial, history: restored.history });
+  // One training call per step: the fused layers' dropout masks continue where they left off.
+  for (const layer of model.layers) if (layer instanceof ReluBatchNormLayer) layer.trainingCalls = restored.optimizer.iterations;
+  ctx.log(`resuming from ${from}: epoch ${progress.epoch + 1}, batch ${progress.batch}, ${progress.history.length} epoch(s) done`);
+  // Resumed into a new run, the earlier epochs' points come along so its curves are whole.
+  if (resolve(from) !== resolve(ctx.run.artifactDir) && progress.history.length > 0) {
+    await ctx.run.logMetrics(progress.history.flatMap(epochMetrics));
+  }
+}
+
+/** The earlier run's checkpoint/, or the checkpoint.previous/ an interrupted save can leave alone. */
+function checkpointToResume(artifactDir: string): string {
+  const current = join(artifactDir, CHECKPOINT_DIR);
+  const previous = `${current}.previous`;
+  if (!existsSync(join(current, CHECKPOINT_FILES.state)) && existsSync(join(previous, CHECKPOINT_FILES.state))) return previous;
+  return current;
+}
