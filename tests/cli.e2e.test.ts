@@ -38,7 +38,7 @@ describe('xp on bad input', () => {
     writeFileSync(join(dir, 'ok.yaml'), GOOD_TOY);
     const result = xp(['validate', 'ok.yaml', '--set', 'train.lrr=2'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--set:1:7: train\.lrr: unknown key 'lrr' under train[\s\S]*did you mean 'lr'\?[\s\S]*train\.lrr=2\n {10}\^/);
+    expect(result.stderr).toMatch(/--set:1:7: train\.lrr: unknown key 'lrr' under train[\s\S]*did you mean 'lr'\?[\s\S]*train\.lrr=2\n {12}\^/);
   });
 
   it('a missing file and an unknown backend: exit 2', () => {

@@ -83,7 +83,7 @@ export type Layer =
       };
     };
 /**
- * Layers in order. Each is a bare kind (relu) or a one-key object {kind: options}, or {repeat: N, layers: [...]} for a repeated group.
+ * Layers in order. Each is a bare kind (relu) or a one-key object {kind: options}, or {repeat: {times: N, layers: [...]}} for a repeated group.
  */
 export type LayerList = Layer[];
 export type LayerKind =

@@ -3,33 +3,12 @@
  * `repeat` groups) into one flat list of typed layer descriptors with every default filled in.
  * Each descriptor keeps the path it came from in the spec so a later error can point at the YAML.
  */
+import { experimentSchema, type LayerKind } from '@xp/core';
 
-export type LayerKind =
-  | 'conv2d'
-  | 'batchnorm'
-  | 'relu'
-  | 'dropout'
-  | 'spatial-dropout'
-  | 'maxpool'
-  | 'avgpool'
-  | 'global-avg-pool'
-  | 'flatten'
-  | 'dense'
-  | 'log-softmax';
+// The layer kinds are the schema's (`$defs/layerKind`): the type is generated from it, the list read from it.
+export type { LayerKind };
 
-export const LAYER_KINDS: readonly LayerKind[] = [
-  'conv2d',
-  'batchnorm',
-  'relu',
-  'dropout',
-  'spatial-dropout',
-  'maxpool',
-  'avgpool',
-  'global-avg-pool',
-  'flatten',
-  'dense',
-  'log-softmax',
-];
+export const LAYER_KINDS = (experimentSchema().$defs as { layerKind: { enum: LayerKind[] } }).layerKind.enum as readonly LayerKind[];
 
 /** Where a layer is written in the spec, e.g. ['model', 'blocks', 'conv1', 2]. */
 export type SpecPath = readonly (string | number)[];
