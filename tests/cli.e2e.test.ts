@@ -72,3 +72,23 @@ describe('the example specs', () => {
     }
   });
 });
+
+describe('xp plan on the Part II specs', () => {
+  it('counts the seed network at 19,816 parameters, within budget', () => {
+    const result = xp(['plan', 'experiments/cnn-19816.yaml', '--json']);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan).toEqual({ experiment: 'cnn-19816', variants: [{ name: 'cnn-19816', overrides: {}, params: 19816, withinBudget: true }] });
+  });
+
+  it('lists nine width × pooling variants and marks those over 20,000', () => {
+    const plan = JSON.parse(xp(['plan', 'experiments/cnn-variants.yaml', '--json']).stdout) as { variants: Array<{ name: string; params: number; withinBudget: boolean }> };
+    expect(plan.variants).toHaveLength(9);
+    for (const variant of plan.variants) expect(variant.withinBudget).toBe(variant.params < 20000);
+    expect(plan.variants.filter((v) => !v.withinBudget).map((v) => v.name).sort()).toEqual(
+      ['gap-3x3_c1=24', 'gap-3x3_c1=32', 'gap-5x5_c1=24', 'gap-5x5_c1=32', 'gap-7x7_c1=24', 'gap-7x7_c1=32'],
+    );
+    const text = xp(['plan', 'experiments/cnn-variants.yaml']).stdout;
+    expect(text).toMatch(/gap-5x5_c1=32 +OVER BUDGET: 31,576 params > 19,999/);
+  });
+});

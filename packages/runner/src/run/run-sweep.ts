@@ -2,6 +2,8 @@
  * Running a checked experiment: one tracked run per variant (under a parent run when there are several),
  * each through its kind's handler. A variant over its parameter budget is recorded as failed and not
  * trained; the others still run. A handler that throws marks its run 'error' and the sweep goes on.
+ * With `parallel` (xp run --jobs N), the variants run in child `xp run` processes instead
+ * (./variant-processes.ts), each given `parentRunId`.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +15,7 @@ import type { RunOutcome, SweepResult } from '../kinds/types.ts';
 import type { TrackedRun, TrackingStore } from '../tracking/types.ts';
 import type { CheckedExperiment } from '../cli/static-checks.ts';
 import { XP_VERSION } from '../version.ts';
+import { runVariantProcesses } from './variant-processes.ts';
 
 export interface RunReport {
   name: string;
@@ -39,6 +42,10 @@ export interface RunSweepOptions {
   log: (line: string) => void;
   signal: AbortSignal;
   resumeFrom?: string;
+  /** Run the variants of a sweep in up to `jobs` child processes, each `xp <args> --only-variant …`. */
+  parallel?: { jobs: number; args: string[]; cwd: string; env: NodeJS.ProcessEnv };
+  /** Set in such a child: its variant's run goes under this existing parent, and the sweep-level work is the parent's. */
+  parentRunId?: string;
 }
 
 export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
@@ -61,7 +68,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   commonTags['xp.primaryMetric'] = kind.primaryMetric;
 
   let parent: TrackedRun | undefined;
-  if (checked.variants.length > 1) {
+  if (checked.variants.length > 1 && options.parentRunId === undefined) {
     parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
     await parent.logParams({ variants: String(checked.variants.length) });
     writeSpecArtifacts(parent, experiment.source.text, experiment.spec);
@@ -71,13 +78,24 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   const runs: RunReport[] = [];
   const results: SweepResult[] = [];
   let loneRun: { run: TrackedRun; endStatus: 'FINISHED' | 'FAILED' | 'KILLED' } | undefined;
-  for (const { variant, check } of checked.variants) {
+  const parentRunId = parent?.runId ?? options.parentRunId;
+  const parallel = parent && options.parallel && options.parallel.jobs > 1 ? options.parallel : undefined;
+  if (parallel && parent) {
+    const reports = await runVariantProcesses({ ...parallel, variants: checked.variants.map(({ variant }) => variant.name), parentRunId: parent.runId, log, signal });
+    for (const [index, report] of reports.entries()) {
+      if (!report) continue;
+      const spec = checked.variants[index].variant.spec;
+      runs.push({ ...report, params: flattenToDotted(spec) });
+      results.push({ variantName: report.name, spec, runId: report.runId, outcome: { status: report.status, metrics: report.metrics, artifacts: report.artifacts, message: report.message } });
+    }
+  }
+  for (const { variant, check } of parallel ? [] : checked.variants) {
     if (signal.aborted) break;
     const spec = variant.spec;
     const params = flattenToDotted(spec);
     const run = await store.createRun(experimentId, {
       name: variant.name,
-      parentRunId: parent?.runId,
+      parentRunId,
       tags: { ...commonTags, 'xp.variant': variant.name, 'xp.backend': options.backend },
     });
     await run.logParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
@@ -108,7 +126,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     await run.setTags({ 'xp.status': outcome.status, ...(outcome.message ? { 'xp.message': outcome.message.slice(0, 5000) } : {}), ...(outcome.tags ?? {}) });
     const endStatus = outcome.status === 'passed' ? 'FINISHED' : outcome.status === 'killed' ? 'KILLED' : 'FAILED';
     // A lone run also receives the sweep-level outputs below, so it ends after them.
-    if (parent) await run.end(endStatus);
+    if (parentRunId) await run.end(endStatus);
     else loneRun = { run, endStatus };
     const artifacts = { 'spec.yaml': join(run.artifactDir, 'spec.yaml'), ...outcome.artifacts };
     runs.push({ name: variant.name, runId: run.runId, status: outcome.status, params, metrics: outcome.metrics, artifacts, message: outcome.message });

@@ -1,10 +1,12 @@
-import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
 import { openTrackingStore } from '../../tracking/index.ts';
 import type { TrackingReader, TrackingStore } from '../../tracking/types.ts';
 import { runSweep, type SweepReport } from '../../run/run-sweep.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
-import { resolveFromCwd, setOption, variantsOption } from '../options.ts';
+import { positiveInt, resolveFromCwd, setOption, variantsOption } from '../options.ts';
 import { selectBackend } from '../../engine/backend.ts';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -16,6 +18,9 @@ interface RunOptions {
   json?: boolean;
   maxVariants?: number;
   resume?: string;
+  jobs: number;
+  onlyVariant?: string;
+  parentRunId?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -28,7 +33,16 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--max-variants <n>', 'refuse sweeps larger than this (default 1000)', variantsOption)
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
-    .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "params", "metrics", "artifacts"}]} last on stdout')
+    .option(
+      '--jobs <n>',
+      'run up to n variants of a sweep at once, each in its own process on its own core (a few seconds to start, so it pays off for longer trainings); "auto" = one per CPU core. Their log lines are prefixed with [variant]',
+      jobsOption,
+      1,
+    )
+    // How --jobs runs one variant in a child process: the parent run already exists.
+    .addOption(new Option('--only-variant <name>').hideHelp())
+    .addOption(new Option('--parent-run-id <runId>').hideHelp())
+    .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "params", "metrics", "artifacts", "message"?}]} last on stdout')
     .addHelpText('after', '\nExit codes: 0 every run passed; 1 a run failed a constraint or crashed; 2 invalid spec or usage; 130 interrupted (Ctrl-C).')
     .action(async (spec: string, options: RunOptions) => {
       if (options.backend !== undefined && !BACKENDS.includes(options.backend)) {
@@ -53,6 +67,23 @@ export function register(program: Command, ctx: CliContext): void {
         if (checked.variants.length === 0) throw new UsageError(`run ${options.resume} was variant '${earlier.variant}', which this spec does not have`);
         resumeFrom = earlier.dir;
       }
+      if (options.onlyVariant !== undefined) {
+        checked.variants = checked.variants.filter(({ variant }) => variant.name === options.onlyVariant);
+        if (checked.variants.length === 0) throw new UsageError(`this spec has no variant '${options.onlyVariant}'`);
+      }
+      const parallel = {
+        jobs: options.jobs,
+        args: [
+          'run',
+          resolve(ctx.cwd, spec),
+          ...options.set.flatMap((set) => ['--set', set]),
+          ...(options.backend !== undefined ? ['--backend', options.backend] : []),
+          ...(options.trackingUri !== undefined ? ['--tracking-uri', options.trackingUri] : []),
+          ...(options.maxVariants !== undefined ? ['--max-variants', String(options.maxVariants)] : []),
+        ],
+        cwd: ctx.cwd,
+        env: ctx.env,
+      };
 
       const controller = new AbortController();
       let interrupts = 0;
@@ -65,17 +96,23 @@ export function register(program: Command, ctx: CliContext): void {
       process.on('SIGINT', onSigint);
       let report: SweepReport;
       try {
-        report = await runSweep({ checked, store, backend, log: (line) => ctx.stderr(`${line}\n`), signal: controller.signal, resumeFrom });
+        report = await runSweep({ checked, store, backend, log: (line) => ctx.stderr(`${line}\n`), signal: controller.signal, resumeFrom, parallel, parentRunId: options.parentRunId });
       } finally {
         process.off('SIGINT', onSigint);
       }
-      printReport(ctx, report, store.description);
+      // A --jobs child's summary is its parent's to print.
+      if (options.parentRunId === undefined) printReport(ctx, report, store.description);
       if (options.json) {
-        ctx.stdout(`${JSON.stringify({ experiment: report.experiment, runs: report.runs.map(({ message: _m, ...run }) => run), sweepArtifacts: report.sweepArtifacts })}\n`);
+        // `message` (why a run failed or errored) is present only where there is one.
+        ctx.stdout(`${JSON.stringify({ experiment: report.experiment, runs: report.runs, sweepArtifacts: report.sweepArtifacts })}\n`);
       }
       if (report.runs.some((r) => r.status === 'killed') || controller.signal.aborted) ctx.exit(130);
       else if (report.runs.some((r) => r.status !== 'passed')) ctx.exit(1);
     });
+}
+
+function jobsOption(value: string): number {
+  return value === 'auto' ? availableParallelism() : positiveInt(value);
 }
 
 /** The earlier run's variant and local output directory, where its checkpoints are. */
