@@ -205,3 +205,14 @@ describe('bad input is refused with its location, what was expected and what was
     expect(loadExperiment(specFile(grid), { maxVariants: 1200 }).variants).toHaveLength(1200);
   });
 });
+
+describe('learning rate and schedules', () => {
+  const base = 'name: c\nkind: cnn-classifier\nmodel: {blocks: {a: [flatten, {dense: {units: 10}}, log-softmax]}}\n';
+  it('a one-cycle schedule needs no train.lr', () => {
+    expect(loadExperiment(specFile(`${base}train: {epochs: 2, schedule: {type: one-cycle, maxLr: 0.1}}\n`)).variants).toHaveLength(1);
+  });
+  it('any other cnn spec does', () => {
+    const [issue] = issuesOf(`${base}train: {epochs: 2, schedule: {type: step, stepSize: 1}}\n`);
+    expect(issue).toMatchObject({ path: 'train', message: "missing required key 'lr'" });
+  });
+});

@@ -264,7 +264,7 @@ export interface ExperimentSpec {
      */
     optimizer?: 'sgd' | 'adam';
     /**
-     * Learning rate (η). For toy-mlp the update is w <- w - lr * dE/dw.
+     * Learning rate (η). For toy-mlp the update is w <- w - lr * dE/dw. Required, except for cnn-classifier with a one-cycle schedule, which takes its rates from schedule.maxLr.
      */
     lr?: number;
     /**

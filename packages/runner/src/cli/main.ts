@@ -2,7 +2,6 @@
  * The `xp` command line: one subcommand per module in ./commands. Errors are mapped to exit codes here
  * and nowhere else: 2 for a bad spec or usage, 1 for a run that failed, 130 for an interrupted run.
  */
-import * as tf from '@tensorflow/tfjs';
 import { Command, CommanderError } from 'commander';
 import { SpecError } from '@xp/core';
 import { UsageError, type CliContext } from './context.ts';
@@ -34,9 +33,6 @@ export function buildProgram(ctx: CliContext): Command {
 }
 
 export async function main(argv: string[], overrides: Partial<CliContext> = {}): Promise<number> {
-  // Production mode silences TensorFlow.js's console banners ("install tfjs-node"), which xp's own
-  // backend selection replaces with a recorded choice, and skips its debug-time checks.
-  tf.enableProdMode();
   let code = 0;
   const ctx: CliContext = {
     cwd: process.cwd(),

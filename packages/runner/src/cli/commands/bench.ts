@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { selectBackend, type BackendRequest } from '../../engine/index.ts';
-import { benchSpecTraining } from '../../train/bench-spec.ts';
+import { BACKEND_NAMES, checkBackendName, startBackend, type BackendName } from '../backend-choice.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
 import { positiveInt, resolveFromCwd, setOption } from '../options.ts';
 
-const BACKENDS: BackendRequest[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 interface BenchCliOptions {
   backend?: string;
@@ -21,16 +19,14 @@ export function register(program: Command, ctx: CliContext): void {
     .command('bench')
     .description("Time training steps of a spec's model (its batch size, loss and optimizer) on random images after a warm-up. Trains nothing for real, tracks nothing.")
     .argument('<spec>', 'experiment spec (YAML), kind cnn-classifier')
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')} (default: the spec's, else auto)`)
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the spec's, else auto)`)
     .option('--batches <n>', 'timed steps; the median is reported', positiveInt, 10)
     .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
     .option('--variant <name>', 'which variant of a sweep (default: the first)')
     .option('--set <path=value>', 'override a field (repeatable), e.g. train.batchSize=64', setOption, [])
     .option('--json', 'print {"backend", "batchSize", "threads", "msPerBatch", "imagesPerSec"}')
     .action(async (spec: string, options: BenchCliOptions) => {
-      if (options.backend !== undefined && !BACKENDS.includes(options.backend as BackendRequest)) {
-        throw new UsageError(`unknown backend '${options.backend}': expected one of ${BACKENDS.join(', ')}`);
-      }
+      checkBackendName(options.backend);
       const { variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set });
       const chosen = options.variant === undefined ? variants[0] : variants.find(({ variant }) => variant.name === options.variant);
       if (!chosen) {
@@ -38,13 +34,8 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const variantSpec = chosen.variant.spec;
       if (variantSpec.kind !== 'cnn-classifier') throw new UsageError(`xp bench times cnn-classifier training; this spec is ${variantSpec.kind}`);
-      const requested = (options.backend ?? variantSpec.backend ?? 'auto') as BackendRequest;
-      try {
-        await selectBackend(requested);
-      } catch (error) {
-        if ((error as Error).name === 'BackendUnavailableError') throw new UsageError((error as Error).message);
-        throw error;
-      }
+      await startBackend((options.backend ?? variantSpec.backend ?? 'auto') as BackendName);
+      const { benchSpecTraining } = await import('../../train/bench-spec.ts');
       const result = await benchSpecTraining(variantSpec, { batches: options.batches, warmup: options.warmup });
       const { samplesMs, ...summary } = result;
       if (options.json) {

@@ -7,9 +7,8 @@ import { runSweep, type SweepReport } from '../../run/run-sweep.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
 import { positiveInt, resolveFromCwd, setOption, variantsOption } from '../options.ts';
-import { selectBackend } from '../../engine/backend.ts';
+import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../backend-choice.ts';
 
-const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 interface RunOptions {
   set: string[];
@@ -29,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Validate a spec, expand its sweep and run every variant, tracking each run in MLflow. A variant over its parameter budget is recorded as failed and not trained.')
     .argument('<spec>', 'experiment spec (YAML)')
     .option('--set <path=value>', 'override a field before validation (repeatable)', setOption, [])
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')} (default: the spec's, else auto)`)
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the spec's, else auto)`)
     .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--max-variants <n>', 'refuse sweeps larger than this (default 1000)', variantsOption)
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
@@ -45,20 +44,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "params", "metrics", "artifacts", "message"?}]} last on stdout')
     .addHelpText('after', '\nExit codes: 0 every run passed; 1 a run failed a constraint or crashed; 2 invalid spec or usage; 130 interrupted (Ctrl-C).')
     .action(async (spec: string, options: RunOptions) => {
-      if (options.backend !== undefined && !BACKENDS.includes(options.backend)) {
-        throw new UsageError(`unknown backend '${options.backend}': expected one of ${BACKENDS.join(', ')}`);
-      }
+      checkBackendName(options.backend);
       const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set, maxVariants: options.maxVariants });
       const backend = options.backend ?? checked.experiment.spec.backend ?? 'auto';
       // A backend that is not installed is refused before any run exists.
-      if (checked.experiment.spec.kind === 'cnn-classifier') {
-        try {
-          await selectBackend(backend as Parameters<typeof selectBackend>[0]);
-        } catch (error) {
-          if ((error as Error).name === 'BackendUnavailableError') throw new UsageError((error as Error).message);
-          throw error;
-        }
-      }
+      if (checked.experiment.spec.kind === 'cnn-classifier') await startBackend(backend as BackendName);
+      else await quietTensorFlow();
       const store = openTrackingStore({ uri: options.trackingUri ?? checked.experiment.spec.tracking?.uri, cwd: ctx.cwd, env: ctx.env });
       let resumeFrom: string | undefined;
       if (options.resume !== undefined) {

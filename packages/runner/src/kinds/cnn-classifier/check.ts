@@ -4,7 +4,9 @@
  * YAML that caused it.
  */
 import type { ExperimentSpec, SpecIssue } from '@xp/core';
-import { missingLayerKinds, summarizeModel, type CnnModelSpec, type LayerKind, type ModelSummary } from '@xp/models';
+import type { CnnModelSpec, LayerKind } from '@xp/models/cnn/layers';
+import { missingLayerKinds } from '@xp/models/cnn/require-layers';
+import { summarizeModel, type ModelSummary } from '@xp/models/cnn/summary';
 import type { Locator, StaticCheck } from '../types.ts';
 
 const MNIST_INPUT = [1, 28, 28];

@@ -3,8 +3,8 @@
  * MNIST with TensorFlow.js, judged by test accuracy.
  */
 import type { ExperimentSpec } from '@xp/core';
-import { formatSummary, summarizeModel, type CnnModelSpec } from '@xp/models';
-import { trainCnn } from '../../train/train-cnn.ts';
+import type { CnnModelSpec } from '@xp/models/cnn/layers';
+import { formatSummary, summarizeModel } from '@xp/models/cnn/summary';
 import type { ExperimentKind } from '../types.ts';
 import { checkCnnSpec } from './check.ts';
 
@@ -26,5 +26,7 @@ export const cnnClassifierKind: ExperimentKind = {
     if (!spec.model?.blocks) return null;
     return formatSummary(summarizeModel(spec.model as CnnModelSpec));
   },
-  run: trainCnn,
+  // Training (TensorFlow.js, the wasm kernels, the data) loads only when a run starts, so that
+  // `xp validate`, `xp plan` and `xp summary` start fast.
+  run: async (context) => (await import('../../train/train-cnn.ts')).trainCnn(context),
 };

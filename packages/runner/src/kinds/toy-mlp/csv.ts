@@ -1,4 +1,4 @@
-import { TOY_COLUMNS, type ToyRow } from '@xp/models';
+import { TOY_COLUMNS, type ToyRow } from '@xp/models/toy/network';
 
 /** The table as CSV. String(x) is the shortest text that reads back as the same float64. */
 export function tableToCsv(rows: readonly ToyRow[]): string {

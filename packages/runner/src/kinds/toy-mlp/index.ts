@@ -6,15 +6,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExperimentSpec, SpecIssue } from '@xp/core';
-import {
-  checkAutodiff, checkFiniteDifferences, checkFormulas, describeDisagreement, parseGradientFormulas,
-  trainToyNetwork, WEIGHT_NAMES, type GradientCheckResult, type ToyRow, type ToySetup,
-} from '@xp/models';
+// Only the plain arithmetic is imported up front: the checks (TensorFlow.js), formula parsing (mathjs),
+// chart and workbook libraries load when a run needs them, so `xp validate` and `xp plan` start fast.
+import { trainToyNetwork, WEIGHT_NAMES, type ToyRow, type ToySetup } from '@xp/models/toy/network';
+import type { GradientCheckResult } from '@xp/models/toy/checks';
 import type { MetricPoint, TrackedRun } from '../../tracking/types.ts';
 import type { ExperimentKind, Locator, RunContext, RunOutcome, StaticCheck, SweepResult } from '../types.ts';
-import { renderLossCurves, type LossCurve } from './chart.ts';
+import type { LossCurve } from './chart.ts';
 import { tableToCsv } from './csv.ts';
-import { writeWorkbook } from './workbook.ts';
 
 const PARAMS = WEIGHT_NAMES.length;
 const AUTODIFF_TOLERANCE = 1e-4;
@@ -31,15 +30,17 @@ function setupOf(spec: ExperimentSpec): ToySetup {
   return { inputs: data.inputs, targets: data.targets, weights: { ...model.weights }, lr: train.lr, steps: train.steps };
 }
 
-function formulaIssues(spec: ExperimentSpec, locate: Locator): SpecIssue[] {
-  return parseGradientFormulas(spec.model?.gradientFormulas).issues.map((issue) => ({
+async function formulaIssues(spec: ExperimentSpec, locate: Locator): Promise<SpecIssue[]> {
+  if (spec.model?.gradientFormulas === undefined) return [];
+  const { parseGradientFormulas } = await import('@xp/models/toy/formulas');
+  return parseGradientFormulas(spec.model.gradientFormulas).issues.map((issue) => ({
     ...issue,
     location: locate(issue.path.split('.')),
   }));
 }
 
-function check(spec: ExperimentSpec, locate: Locator): StaticCheck {
-  const issues = formulaIssues(spec, locate);
+async function check(spec: ExperimentSpec, locate: Locator): Promise<StaticCheck> {
+  const issues = await formulaIssues(spec, locate);
   const maxParams = spec.constraints?.maxParams;
   const withinBudget = maxParams === undefined || PARAMS <= maxParams;
   if (!withinBudget) {
@@ -85,6 +86,10 @@ async function logLosses(run: TrackedRun, rows: readonly ToyRow[]): Promise<void
 }
 
 async function run(ctx: RunContext): Promise<RunOutcome> {
+  const { checkAutodiff, checkFiniteDifferences } = await import('@xp/models/toy/checks');
+  const { checkFormulas, describeDisagreement, parseGradientFormulas } = await import('@xp/models/toy/formulas');
+  const { renderLossCurves } = await import('./chart.ts');
+  const { writeWorkbook } = await import('./workbook.ts');
   const { spec, run: tracked, log } = ctx;
   const setup = setupOf(spec);
   const parsed = parseGradientFormulas(spec.model?.gradientFormulas);
@@ -154,6 +159,7 @@ async function afterSweep(results: SweepResult[], parent: TrackedRun, log: (line
     curves.push({ eta: rows[0].eta, losses: rows.map((r) => r.E) });
   }
   if (curves.length === 0) return {};
+  const { renderLossCurves } = await import('./chart.ts');
   const { svg, png } = await renderLossCurves(curves);
   const svgPath = join(parent.artifactDir, 'loss-curves.svg');
   const pngPath = join(parent.artifactDir, 'loss-curves.png');

@@ -6,7 +6,7 @@
  * recalculate still show numbers.
  */
 import ExcelJS from 'exceljs';
-import { TOY_COLUMNS, type ToyColumn, type ToyRow } from '@xp/models';
+import { TOY_COLUMNS, type ToyColumn, type ToyRow } from '@xp/models/toy/network';
 
 export const TABLE_SHEET = 'Backpropagation Table';
 export const EQUATIONS_SHEET = 'Equations';
