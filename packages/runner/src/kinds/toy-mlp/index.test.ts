@@ -30,18 +30,18 @@ function context(spec = seedSpec()): { ctx: RunContext; run: MemoryRun; lines: s
 const locate = (path: readonly (string | number)[]) => ({ file: 'toy.yaml', line: path.length, column: 1 });
 
 describe('toyMlpKind.check', () => {
-  it('counts 8 parameters against the budget', () => {
-    expect(toyMlpKind.check(seedSpec(), locate)).toEqual({ params: 8, withinBudget: true, issues: [] });
-    const over = toyMlpKind.check(seedSpec({ constraints: { maxParams: 4 } }), locate) as { withinBudget: boolean; issues: { path: string }[] };
+  it('counts 8 parameters against the budget', async () => {
+    expect(await toyMlpKind.check(seedSpec(), locate)).toEqual({ params: 8, withinBudget: true, issues: [] });
+    const over = (await toyMlpKind.check(seedSpec({ constraints: { maxParams: 4 } }), locate)) as { withinBudget: boolean; issues: { path: string }[] };
     expect(over.withinBudget).toBe(false);
     expect(over.issues.map((i) => i.path)).toEqual(['constraints.maxParams']);
   });
 
-  it('locates formulas that do not parse or name unknown columns', () => {
+  it('locates formulas that do not parse or name unknown columns', async () => {
     const spec = seedSpec();
     spec.model!.gradientFormulas = { dE_dw1: '(out_o1 - t1', dE_dw5: 'outo1 * out_h1' };
     const seen: (string | number)[][] = [];
-    const result = toyMlpKind.check(spec, (path) => (seen.push([...path]), { file: 'toy.yaml', line: 9, column: 3 })) as {
+    const result = (await toyMlpKind.check(spec, (path) => (seen.push([...path]), { file: 'toy.yaml', line: 9, column: 3 }))) as {
       issues: { path: string; message: string; location?: unknown }[];
     };
     expect(result.issues.map((i) => i.path)).toEqual(['model.gradientFormulas.dE_dw1', 'model.gradientFormulas.dE_dw5']);
