@@ -1,10 +1,10 @@
 export type { ExperimentSpec, Layer, LayerKind, LayerList, Pool } from './spec-types.ts';
 export { SpecError, formatIssue, formatIssues, type SourceLocation, type SpecIssue } from './errors.ts';
-export { loadExperiment, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
+export { addVariantIssue, loadExperiment, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
 export { expandSweep, countVariants, DEFAULT_MAX_VARIANTS, TooManyVariantsError, type VariantPlan, type VariantOverride } from './sweep.ts';
 export { parseOverride, type Override } from './overrides.ts';
 export { substituteVars } from './vars.ts';
 export { validateSpec } from './validate.ts';
 export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
-export { flattenToDotted, getPath, setPath, parsePath, type PathSegment } from './paths.ts';
+export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
 export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT } from './source.ts';

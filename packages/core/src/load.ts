@@ -93,11 +93,11 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
  * Adds a variant's issue unless the same problem at the same place is already listed (the base's own
  * problems recur in every variant; a bad grid value recurs in every combination that uses it).
  */
-function addVariantIssue(issues: SpecIssue[], issue: SpecIssue, variant: string): void {
+export function addVariantIssue(issues: SpecIssue[], issue: SpecIssue, variant: string): void {
   const where = (i: SpecIssue) => `${i.location?.file}:${i.location?.line}:${i.location?.column}|${i.path}`;
   const same = issues.find((known) => where(known) === where(issue) && known.message.endsWith(issue.message));
   if (same) return;
-  issues.push({ ...issue, message: `in variant ${variant}: ${issue.message}` });
+  issues.push({ ...issue, message: variant ? `in variant ${variant}: ${issue.message}` : issue.message });
 }
 
 function resolveSpec(raw: Record<string, unknown>, locate: PathLocator): { spec: ExperimentSpec; issues: SpecIssue[] } {

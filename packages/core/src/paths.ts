@@ -6,15 +6,6 @@ export function parsePath(dotted: string): string[] {
   return dotted.split('.');
 }
 
-export function getPath(root: unknown, path: readonly PathSegment[]): unknown {
-  let node = root;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[String(key)];
-  }
-  return node;
-}
-
 /** Sets `value` at `path`, creating intermediate mappings; list items are addressed by index. */
 export function setPath(root: Record<string, unknown>, path: readonly PathSegment[], value: unknown): void {
   let node: Record<string, unknown> = root;

@@ -2,7 +2,7 @@
  * The checks every command runs before anything else: the spec loads (schema, overrides, sweep) and
  * each variant passes its kind's static checks. Any problem is a SpecError: exit 2, nothing created.
  */
-import { loadExperiment, SpecError, type LoadedExperiment, type SpecIssue, type Variant } from '@xp/core';
+import { addVariantIssue, loadExperiment, SpecError, type LoadedExperiment, type SpecIssue, type Variant } from '@xp/core';
 import { kindOf } from '../kinds/registry.ts';
 import type { StaticCheck } from '../kinds/types.ts';
 
@@ -22,11 +22,7 @@ export async function loadAndCheck(file: string, options: { sets?: string[]; max
   const variants: CheckedVariant[] = [];
   for (const variant of experiment.variants) {
     const check = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path));
-    const prefix = experiment.variants.length > 1 ? `in variant ${variant.name}: ` : '';
-    for (const issue of check.issues) {
-      const duplicate = issues.some((known) => known.path === issue.path && known.message.endsWith(issue.message) && known.location?.line === issue.location?.line);
-      if (!duplicate) issues.push({ ...issue, message: prefix + issue.message });
-    }
+    for (const issue of check.issues) addVariantIssue(issues, issue, experiment.variants.length > 1 ? variant.name : '');
     variants.push({ variant, check });
   }
   if (issues.length > 0) throw new SpecError(file, issues);

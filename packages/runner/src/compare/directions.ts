@@ -1,24 +1,10 @@
 /**
  * Which end of a metric is best. The runner tags each run with xp.metricDirections (JSON) and
- * xp.primaryMetric from its kind; this table only covers runs recorded without those tags.
+ * xp.primaryMetric from its kind; the kind itself (by the run's `kind` param) covers runs recorded
+ * without those tags.
  */
+import { kindNamed } from '../kinds/registry.ts';
 import type { MetricDirection } from '../kinds/types.ts';
-
-interface KindMetrics {
-  primaryMetric: string;
-  /** The metric drawn per step/epoch in the HTML report. */
-  curveMetric: string;
-  directions: Record<string, MetricDirection>;
-}
-
-export const KNOWN_KINDS: Record<string, KindMetrics> = {
-  'toy-mlp': { primaryMetric: 'E', curveMetric: 'E', directions: { E: 'min', E1: 'min', E2: 'min' } },
-  'cnn-classifier': {
-    primaryMetric: 'test_accuracy',
-    curveMetric: 'test_accuracy',
-    directions: { test_accuracy: 'max', best_test_accuracy: 'max', train_accuracy: 'max', val_accuracy: 'max' },
-  },
-};
 
 export const TAG_DIRECTIONS = 'xp.metricDirections';
 export const TAG_PRIMARY_METRIC = 'xp.primaryMetric';
@@ -29,7 +15,7 @@ export interface RunMetricInfo {
 }
 
 export function directionsOf(run: RunMetricInfo): Record<string, MetricDirection> {
-  const fromKind = KNOWN_KINDS[run.params.kind ?? '']?.directions ?? {};
+  const fromKind = kindNamed(run.params.kind ?? '')?.metricDirections ?? {};
   let fromTag: Record<string, MetricDirection> = {};
   try {
     const parsed: unknown = JSON.parse(run.tags[TAG_DIRECTIONS] ?? '{}');
@@ -41,11 +27,11 @@ export function directionsOf(run: RunMetricInfo): Record<string, MetricDirection
 }
 
 export function primaryMetricOf(run: RunMetricInfo): string | undefined {
-  return run.tags[TAG_PRIMARY_METRIC] || KNOWN_KINDS[run.params.kind ?? '']?.primaryMetric;
+  return run.tags[TAG_PRIMARY_METRIC] || kindNamed(run.params.kind ?? '')?.primaryMetric;
 }
 
 export function curveMetricOf(run: RunMetricInfo, fallback: string): string {
-  return KNOWN_KINDS[run.params.kind ?? '']?.curveMetric ?? fallback;
+  return kindNamed(run.params.kind ?? '')?.curveMetric ?? fallback;
 }
 
 /** Direction of a metric no table or tag names: accuracies go up, losses and errors go down. */

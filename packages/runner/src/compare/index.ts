@@ -22,4 +22,4 @@ export async function renderComparison(reader: TrackingReader, options: CompareO
 }
 
 export { buildComparison, loadCurves, AmbiguousExperimentError, type ComparisonReport, type ComparedRun, type CompareOptions } from './report.ts';
-export { KNOWN_KINDS, TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from './directions.ts';
+export { TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from './directions.ts';

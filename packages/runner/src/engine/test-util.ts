@@ -2,10 +2,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
 
-export async function useWasm(): Promise<void> {
-  await selectBackend('wasm');
-}
-
 /** Runs fn on a backend and returns its tensors' values (fn's tensors are disposed). */
 export async function valuesOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
   await selectBackend(backend);

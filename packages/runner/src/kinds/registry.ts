@@ -12,3 +12,8 @@ const kinds: Record<ExperimentSpec['kind'], ExperimentKind> = {
 export function kindOf(spec: ExperimentSpec): ExperimentKind {
   return kinds[spec.kind];
 }
+
+/** The kind of that name, or undefined for a name xp does not know (e.g. a run from another tool). */
+export function kindNamed(name: string): ExperimentKind | undefined {
+  return Object.hasOwn(kinds, name) ? kinds[name as ExperimentSpec['kind']] : undefined;
+}

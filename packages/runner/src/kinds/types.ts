@@ -60,6 +60,8 @@ export interface ExperimentKind {
   metricDirections: Record<string, MetricDirection>;
   /** The metric `xp compare` sorts by unless told otherwise. */
   primaryMetric: string;
+  /** The metric drawn per step or epoch in the comparison's curves. */
+  curveMetric: string;
   /** Static checks of one resolved variant; no training, no tracking. */
   check(spec: ExperimentSpec, locate: Locator): Promise<StaticCheck> | StaticCheck;
   /** Human-readable model summary for `xp summary`, or null where the kind has none. */

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { flattenToDotted, type ExperimentSpec } from '@xp/core';
 import { kindOf } from '../kinds/registry.ts';
+import { TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from '../compare/directions.ts';
 import type { RunOutcome, SweepResult } from '../kinds/types.ts';
 import type { TrackedRun, TrackingStore } from '../tracking/types.ts';
 import type { CheckedExperiment } from '../cli/static-checks.ts';
@@ -64,8 +65,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     ...gitCommitTag(specFile),
   };
   const kind = kindOf(experiment.spec);
-  commonTags['xp.metricDirections'] = JSON.stringify(kind.metricDirections);
-  commonTags['xp.primaryMetric'] = kind.primaryMetric;
+  commonTags[TAG_DIRECTIONS] = JSON.stringify(kind.metricDirections);
+  commonTags[TAG_PRIMARY_METRIC] = kind.primaryMetric;
 
   let parent: TrackedRun | undefined;
   if (checked.variants.length > 1 && options.parentRunId === undefined) {

@@ -34,10 +34,6 @@ export function bestEpoch(accuracies: readonly number[]): BestEpoch | null {
   return best;
 }
 
-export function judgeName(judge: Judge): string {
-  return typeof judge === 'string' ? judge : `minimum over the last ${judge.lastN} epochs`;
-}
-
 /** The accuracy `judge` picks from the history, with a description of where it came from. */
 export function judgedAccuracy(accuracies: readonly number[], judge: Judge = 'final'): { value: number; what: string } {
   const n = accuracies.length;

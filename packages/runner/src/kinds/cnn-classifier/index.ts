@@ -21,6 +21,7 @@ export const cnnClassifierKind: ExperimentKind = {
     epoch_time_s: 'min',
   },
   primaryMetric: 'test_accuracy',
+  curveMetric: 'test_accuracy',
   check: checkCnnSpec,
   summary(spec: ExperimentSpec): string | null {
     if (!spec.model?.blocks) return null;

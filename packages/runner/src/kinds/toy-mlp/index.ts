@@ -175,6 +175,7 @@ export const toyMlpKind: ExperimentKind = {
   kind: 'toy-mlp',
   metricDirections: { E: 'min', E1: 'min', E2: 'min', max_fd_rel_error: 'min', max_autodiff_rel_error: 'min' },
   primaryMetric: 'E',
+  curveMetric: 'E',
   check,
   summary: () =>
     '2-2-2 sigmoid network, no biases: h = W1·i (w1..w4), out_h = σ(h), o = W2·out_h (w5..w8), out_o = σ(o); ' +
