@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { TrackingError } from './errors.ts';
 
 /**
  * Writes to a temp file in `tempDir` and renames it over `file`: readers see the old or the new
@@ -65,4 +66,18 @@ export async function listFilesRecursive(dir: string): Promise<string[]> {
   }
   await walk('');
   return out.sort();
+}
+
+/**
+ * Copies a file (or directory) into a run's artifact directory, under `artifactPath` if given; a file
+ * already in place is left alone, and a path that would leave the directory is refused.
+ */
+export async function copyIntoArtifacts(artifactDir: string, localPath: string, artifactPath?: string): Promise<void> {
+  const target = path.resolve(artifactDir, artifactPath ?? '', path.basename(localPath));
+  if (!target.startsWith(path.resolve(artifactDir) + path.sep)) {
+    throw new TrackingError(`artifact path ${JSON.stringify(artifactPath)} leaves the run's artifact directory`);
+  }
+  if (path.resolve(localPath) === target) return;
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.cp(localPath, target, { recursive: true });
 }

@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { appendAtomic, listFilesRecursive, readFileOrNull, writeFileAtomic } from './atomic-fs.ts';
+import { appendAtomic, copyIntoArtifacts, listFilesRecursive, readFileOrNull, writeFileAtomic } from './atomic-fs.ts';
 import { TrackingError, ParamConflictError } from './errors.ts';
 import { formatMeta, parseMeta, type Meta } from './meta-yaml.ts';
 import {
@@ -267,14 +267,8 @@ class FileRun implements TrackedRun {
     }
   }
 
-  async logArtifact(localPath: string, artifactPath?: string): Promise<void> {
-    const target = path.join(this.artifactDir, artifactPath ?? '', path.basename(localPath));
-    if (path.resolve(localPath) === path.resolve(target)) return;
-    if (!path.resolve(target).startsWith(this.artifactDir + path.sep)) {
-      throw new TrackingError(`artifact path ${JSON.stringify(artifactPath)} leaves the run's artifact directory`);
-    }
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.cp(localPath, target, { recursive: true });
+  logArtifact(localPath: string, artifactPath?: string): Promise<void> {
+    return copyIntoArtifacts(this.artifactDir, localPath, artifactPath);
   }
 
   async end(status: Exclude<RunStatus, 'RUNNING'>): Promise<void> {

@@ -11,7 +11,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { listFilesRecursive } from './atomic-fs.ts';
+import { copyIntoArtifacts, listFilesRecursive } from './atomic-fs.ts';
 import { MlflowApiError, TrackingError } from './errors.ts';
 import { TAG_PARENT_RUN_ID, TAG_RUN_NAME, latestValues, sortHistory, systemTags, validateKey } from './mlflow-conventions.ts';
 import {
@@ -212,14 +212,8 @@ class RestRun implements TrackedRun {
     return this.write({ op: 'logBatch', metrics: [], params: [], tags: toKeyValues(tags) });
   }
 
-  async logArtifact(localPath: string, artifactPath?: string): Promise<void> {
-    const target = path.resolve(this.artifactDir, artifactPath ?? '', path.basename(localPath));
-    if (!target.startsWith(path.resolve(this.artifactDir) + path.sep)) {
-      throw new TrackingError(`artifact path ${JSON.stringify(artifactPath)} leaves the run's artifact directory`);
-    }
-    if (path.resolve(localPath) === target) return;
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.cp(localPath, target, { recursive: true });
+  logArtifact(localPath: string, artifactPath?: string): Promise<void> {
+    return copyIntoArtifacts(this.artifactDir, localPath, artifactPath);
   }
 
   async end(status: Exclude<RunStatus, 'RUNNING'>): Promise<void> {
