@@ -5,10 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentSpec } from '@xp/core';
 import { benchTrainStep, type BenchResult } from '../engine/index.ts';
-import { buildTrainingModel } from './model.ts';
-import { createOptimizer } from './optimizer.ts';
+import { buildTrainingSetup } from './model.ts';
 import { learningRateAt } from './schedule.ts';
-import { makeTrainStep, trainableVariables } from './step.ts';
 
 export interface SpecBenchOptions {
   batches: number;
@@ -19,10 +17,8 @@ export async function benchSpecTraining(spec: ExperimentSpec, options: SpecBench
   const train = spec.train ?? {};
   const batchSize = train.batchSize ?? 128;
   const seed = spec.seed ?? 1;
-  const model = buildTrainingModel(spec);
-  const variables = trainableVariables(model);
-  const optimizer = createOptimizer(variables, { name: train.optimizer ?? 'sgd', momentum: train.momentum, weightDecay: train.weightDecay });
-  const step = makeTrainStep(model, variables, optimizer);
+  const setup = buildTrainingSetup(spec);
+  const { step } = setup;
   const [channels, height, width] = spec.model?.input ?? [1, 28, 28];
   const classes = spec.model?.classes ?? 10;
   const x = tf.randomNormal([batchSize, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
@@ -40,7 +36,6 @@ export async function benchSpecTraining(spec: ExperimentSpec, options: SpecBench
     );
   } finally {
     tf.dispose([x, labels]);
-    optimizer.dispose();
-    model.dispose();
+    setup.dispose();
   }
 }

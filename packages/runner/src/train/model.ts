@@ -1,10 +1,42 @@
-/** The network a training run trains: the spec's layers, with the conv-block tails fused. */
+/** The network a training run trains (the spec's layers, conv-block tails fused) and what trains it. */
 import type * as tf from '@tensorflow/tfjs';
 import type { ExperimentSpec } from '@xp/core';
 import { buildModel, type CnnModelSpec } from '@xp/models';
 import { fusedBuilders } from './fused-layers.ts';
+import { createOptimizer, type TrainOptimizer } from './optimizer.ts';
+import { makeTrainStep, trainableVariables, type TrainStep } from './step.ts';
 
 export function buildTrainingModel(spec: ExperimentSpec): tf.LayersModel {
   const model = spec.model as CnnModelSpec;
   return buildModel(model, { seed: spec.seed ?? 1, builders: fusedBuilders(model) });
+}
+
+export interface TrainingSetup {
+  model: tf.LayersModel;
+  optimizer: TrainOptimizer;
+  step: TrainStep;
+  /** Frees the model's and the optimizer's tensors. */
+  dispose(): void;
+}
+
+/** Model, optimizer and training step as the spec describes them: what `xp run` trains and `xp bench` times. */
+export function buildTrainingSetup(spec: ExperimentSpec): TrainingSetup {
+  const train = spec.train ?? {};
+  const model = buildTrainingModel(spec);
+  try {
+    const variables = trainableVariables(model);
+    const optimizer = createOptimizer(variables, { name: train.optimizer ?? 'sgd', momentum: train.momentum, weightDecay: train.weightDecay });
+    return {
+      model,
+      optimizer,
+      step: makeTrainStep(model, variables, optimizer),
+      dispose: () => {
+        optimizer.dispose();
+        model.dispose();
+      },
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }

@@ -16,10 +16,8 @@ import { trainEpoch, type EpochSettings } from './epoch.ts';
 import { evaluate, formatEvaluation } from './evaluate.ts';
 import { ReluBatchNormLayer } from './fused-layers.ts';
 import { accuracyReport, epochMetrics, finalMetrics } from './metrics.ts';
-import { buildTrainingModel } from './model.ts';
-import { createOptimizer } from './optimizer.ts';
+import { buildTrainingSetup } from './model.ts';
 import { learningRateAt } from './schedule.ts';
-import { makeTrainStep, trainableVariables } from './step.ts';
 import { judge } from './verdict.ts';
 
 export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
@@ -42,10 +40,8 @@ export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
   const data = loadTrainingData(spec, ctx.specFile);
   log(`data: ${data.train.count} training, ${data.validation ? `${data.validation.count} validation, ` : ''}${data.test.count} test images`);
 
-  const model = buildTrainingModel(spec);
-  const variables = trainableVariables(model);
-  const optimizer = createOptimizer(variables, { name: train.optimizer ?? 'sgd', momentum: train.momentum, weightDecay: train.weightDecay });
-  const step = makeTrainStep(model, variables, optimizer);
+  const setup = buildTrainingSetup(spec);
+  const { model, optimizer, step } = setup;
   const checkpointDir = join(ctx.run.artifactDir, CHECKPOINT_DIR);
   const artifacts: Record<string, string> = {};
   const progress: TrainingProgress = { epoch: 0, batch: 0, partial: { lossSum: 0, images: 0, seconds: 0 }, history: [] };
@@ -107,8 +103,7 @@ export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
     if (report) log(`${report}; ${verdict.message}`);
     return outcome(verdict.passed ? 'passed' : 'failed', verdict.message);
   } finally {
-    optimizer.dispose();
-    model.dispose();
+    setup.dispose();
   }
 }
 
