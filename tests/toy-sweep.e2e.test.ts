@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlflowSkipReason, startMlflowServer, type MlflowServer } from './fixtures/mlflow-server.ts';
+import { CHROMIUM_PATH, chromiumSkipReason, mlflowSkipReason, startMlflowServer, type MlflowServer } from './fixtures/mlflow-server.ts';
 import { tempDir, xp } from './helpers.ts';
 
 interface RunJson {
@@ -73,6 +73,33 @@ describe('toy-eta-sweep on the default file store', () => {
     expect(report.runs.map((r) => r.name)).toEqual(['lr=2', 'lr=1', 'lr=0.8', 'lr=0.5', 'lr=0.2', 'lr=0.1']);
     const table = xp(['compare', '--experiment', 'toy-eta-sweep'], { cwd: dir });
     expect(table.stdout.split('\n').filter((line) => /^\d+\s+lr=/.test(line))).toHaveLength(6);
+  });
+
+  it('xp compare --format html opens in Chromium with six curves, sortable by final loss', async (ctx) => {
+    const reason = chromiumSkipReason();
+    if (reason) return ctx.skip(reason);
+    const out = join(dir, 'report.html');
+    expect(xp(['compare', '--experiment', 'toy-eta-sweep', '--format', 'html', '--out', out], { cwd: dir }).code).toBe(0);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await page.goto(`file://${out}`);
+      expect(await page.$$eval('#curves svg path[aria-roledescription="line mark"], #curves svg .mark-line path', (p) => p.length)).toBe(6);
+      const names = () => page.$$eval('#runs tbody tr', (rows) => rows.map((row) => (row as HTMLTableRowElement).cells[1].textContent));
+      expect(await names()).toEqual(['lr=2', 'lr=1', 'lr=0.8', 'lr=0.5', 'lr=0.2', 'lr=0.1']);
+      // The first click sorts ascending (already the order, lowest loss first), the second descending.
+      await page.click('#runs th:has-text("E (lower is better)")');
+      expect(await names()).toEqual(['lr=2', 'lr=1', 'lr=0.8', 'lr=0.5', 'lr=0.2', 'lr=0.1']);
+      await page.click('#runs th:has-text("E (lower is better)")');
+      expect(await names()).toEqual(['lr=0.1', 'lr=0.2', 'lr=0.5', 'lr=0.8', 'lr=1', 'lr=2']);
+      await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 
   it('MLflow\'s own Python client reads the runs xp wrote', (ctx) => {
