@@ -402,7 +402,7 @@ export interface ExperimentSpec {
    */
   tracking?: {
     /**
-     * An MLflow tracking URI: http(s)://host:port for a server, file:///abs/path or a plain path for a file store. Default: $MLFLOW_TRACKING_URI, else ./mlruns. --tracking-uri overrides both.
+     * An MLflow tracking URI: http(s)://host:port for a server, file:///abs/path or a plain path for a file store (a relative path resolves from the directory xp is run in, like ./mlruns). Default: $MLFLOW_TRACKING_URI, else ./mlruns. --tracking-uri overrides both.
      */
     uri?: string;
     /**
