@@ -116,5 +116,14 @@ describe('Ctrl-C during a cnn-classifier run', () => {
     expect(state.batch).toBeGreaterThan(0);
     expect(state.batch).toBeLessThan(469);
     expect(state.optimizer.iterations).toBe(state.batch);
-  });
+
+    // xp run --resume continues the killed run from that checkpoint, in a new tracked run.
+    const resumed = xp(['run', 'small.yaml', '--json', '--tracking-uri', join(dir, 'mlruns'), '--resume', run.runId], { cwd: dir, timeoutMs: 170_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resum\\w* .*epoch 1, batch ${state.batch}`, 'i'));
+    const finished = (JSON.parse(resumed.stdout.trim().split('\n').pop()!) as RunJson).runs[0];
+    expect(finished.status).toBe('passed');
+    expect(finished.runId).not.toBe(run.runId);
+    expect(finished.metrics.epochs).toBe(1);
+  }, 300_000);
 });
