@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, chromiumSkipReason, mlflowSkipReason, startMlflowServer, type MlflowServer } from './fixtures/mlflow-server.ts';
+import { chromiumSkipReason, launchChromium, mlflowSkipReason, startMlflowServer, type MlflowServer } from './fixtures/mlflow-server.ts';
 import { tempDir, xp } from './helpers.ts';
 
 interface RunJson {
@@ -80,11 +80,7 @@ describe('toy-eta-sweep on the default file store', () => {
     if (reason) return ctx.skip(reason);
     const out = join(dir, 'report.html');
     expect(xp(['compare', '--experiment', 'toy-eta-sweep', '--format', 'html', '--out', out], { cwd: dir }).code).toBe(0);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`file://${out}`);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, chromiumSkipReason } from '../../../../tests/fixtures/mlflow-server.ts';
+import { chromiumSkipReason, launchChromium } from '../../../../tests/fixtures/mlflow-server.ts';
 import { register } from '../cli/commands/compare.ts';
 import { UsageError, type CliContext } from '../cli/context.ts';
 import { FileStore } from '../tracking/file-store.ts';
@@ -101,11 +101,7 @@ describe.skipIf(skip !== null)(`xp compare --format html in Chromium${skip ? ` (
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
     expect(html).toContain('<svg');
 
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
       const requests: string[] = [];
