@@ -96,6 +96,50 @@ function fn(params: number, nParam: number, vLocals: number, bytesPerPixel: numb
   return { params, code: [...uleb(code.length), ...code] };
 }
 
+interface WasmFunction {
+  /** Export name. */
+  name: string;
+  /** Number of i32 parameters. */
+  params: number;
+  /** Locals and body, size-prefixed as the code section holds them. */
+  code: number[];
+}
+
+/** A module of `functions` (i32 parameters, no results) that imports the tfjs heap as env.memory. */
+function wasmModule(functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
+  const types = [...new Set(functions.map((f) => f.params))];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types.map((p) => [0x60, ...vec(new Array(p).fill([I32])), 0x00]))),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vec(functions.map((f) => uleb(types.indexOf(f.params))))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(functions.map((f) => f.code))),
+  ]);
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+const instancesByMemory = new WeakMap<WebAssembly.Memory, Map<string, WebAssembly.Exports>>();
+
+/**
+ * The exports of module `key` instantiated on this backend's heap: compiled once per process,
+ * instantiated once per heap. Null where the backend does not expose its memory.
+ */
+function instantiateOnHeap(backend: Wasm, key: string, build: () => Uint8Array<ArrayBuffer>): WebAssembly.Exports | null {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let perMemory = instancesByMemory.get(memory);
+  if (!perMemory) instancesByMemory.set(memory, (perMemory = new Map()));
+  let exports = perMemory.get(key);
+  if (!exports) {
+    let mod = modules.get(key);
+    if (!mod) modules.set(key, (mod = new WebAssembly.Module(build())));
+    exports = new WebAssembly.Instance(mod, { env: { memory } }).exports;
+    perMemory.set(key, exports);
+  }
+  return exports;
+}
+
 function build(channels: number, relu: boolean): Uint8Array<ArrayBuffer> {
   const V = channels / 4;
   const B = channels * 4;
@@ -161,39 +205,14 @@ function build(channels: number, relu: boolean): Uint8Array<ArrayBuffer> {
       ...store(16 * k),
     ], V, [0, 1, 2], []);
 
-  const funcs = [stats, normalize, gradStats, grad];
   const names = ['stats', 'normalize', 'gradStats', 'grad'];
-  const types = [5, 6, 7];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(types.map((p) => [0x60, ...vec(new Array(p).fill([I32])), 0x00]))),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec(funcs.map((f) => uleb(types.indexOf(f.params))))),
-    ...section(7, vec(names.map((nm, i) => [...name(nm), 0x00, ...uleb(i)]))),
-    ...section(10, vec(funcs.map((f) => f.code))),
-  ];
-  return new Uint8Array(bytes);
+  return wasmModule([stats, normalize, gradStats, grad].map((f, i) => ({ name: names[i], ...f })));
 }
-
-const modules = new Map<string, WebAssembly.Module>();
-const instances = new WeakMap<object, Map<string, SimdLoops>>();
 
 /** SIMD loops for `channels` (a multiple of 4) bound to this backend's heap. */
 export function simdLoops(backend: Wasm, channels: number, relu: boolean): SimdLoops | null {
   if (channels % 4 !== 0 || channels === 0) return null;
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  let perBackend = instances.get(memory);
-  if (!perBackend) instances.set(memory, (perBackend = new Map()));
-  const key = `${channels}:${relu}`;
-  let loops = perBackend.get(key);
-  if (!loops) {
-    let mod = modules.get(key);
-    if (!mod) modules.set(key, (mod = new WebAssembly.Module(build(channels, relu))));
-    loops = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdLoops;
-    perBackend.set(key, loops);
-  }
-  return loops;
+  return instantiateOnHeap(backend, `bn:${channels}:${relu}`, () => build(channels, relu)) as unknown as SimdLoops | null;
 }
 
 /**
@@ -252,35 +271,14 @@ function buildFilterGrad(ci: number, co: number): Uint8Array<ArrayBuffer> {
   ];
   const locals = [[...uleb(6), I32], [...uleb(T * V + V + T), V128]];
   const code = [...vec(locals), ...body];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(5).fill([I32])), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...name('row'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ];
-  return new Uint8Array(bytes);
+  return wasmModule([{ name: 'row', params: 5, code: [...uleb(code.length), ...code] }]);
 }
-
-const fgInstances = new WeakMap<object, Map<string, FilterGradRow>>();
 
 /** The filter-gradient row kernel for Ci→Co channels (Co a multiple of 4), or null. */
 export function filterGradRow(backend: Wasm, ci: number, co: number): FilterGradRow | null {
   if (co % 4 !== 0 || co === 0 || ci === 0) return null;
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  let perBackend = fgInstances.get(memory);
-  if (!perBackend) fgInstances.set(memory, (perBackend = new Map()));
-  const key = `fg:${ci}:${co}`;
-  let row = perBackend.get(key);
-  if (!row) {
-    let mod = modules.get(key);
-    if (!mod) modules.set(key, (mod = new WebAssembly.Module(buildFilterGrad(ci, co))));
-    row = (new WebAssembly.Instance(mod, { env: { memory } }).exports as { row: FilterGradRow }).row;
-    perBackend.set(key, row);
-  }
-  return row;
+  const exports = instantiateOnHeap(backend, `fg:${ci}:${co}`, () => buildFilterGrad(ci, co));
+  return exports && (exports.row as FilterGradRow);
 }
 
 /**
@@ -339,34 +337,14 @@ function buildMaxPool2(c: number): Uint8Array<ArrayBuffer> {
   ];
   const locals = [[...uleb(1), I32], [...uleb(8), V128]];
   const code = [...vec(locals), ...body];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(5).fill([I32])), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...name('row'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ]);
+  return wasmModule([{ name: 'row', params: 5, code: [...uleb(code.length), ...code] }]);
 }
-
-const mpInstances = new WeakMap<object, Map<number, MaxPool2Row>>();
 
 /** The 2×2/stride-2 max-pool gradient row kernel for C channels (a multiple of 4), or null. */
 export function maxPool2Row(backend: Wasm, c: number): MaxPool2Row | null {
   if (c % 4 !== 0 || c === 0) return null;
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  let perBackend = mpInstances.get(memory);
-  if (!perBackend) mpInstances.set(memory, (perBackend = new Map()));
-  let row = perBackend.get(c);
-  if (!row) {
-    const key = `mp:${c}`;
-    let mod = modules.get(key);
-    if (!mod) modules.set(key, (mod = new WebAssembly.Module(buildMaxPool2(c))));
-    row = (new WebAssembly.Instance(mod, { env: { memory } }).exports as { row: MaxPool2Row }).row;
-    perBackend.set(c, row);
-  }
-  return row;
+  const exports = instantiateOnHeap(backend, `mp:${c}`, () => buildMaxPool2(c));
+  return exports && (exports.row as MaxPool2Row);
 }
 
 
@@ -452,39 +430,32 @@ function buildConv(s: ConvShape): Uint8Array<ArrayBuffer> {
     const code = [...vec(locals), ...body];
     return [...uleb(code.length), ...code];
   };
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(6).fill([I32])), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([uleb(0), uleb(0)])),
-    ...section(7, vec([[...name('row2'), 0x00, 0x00], [...name('row1'), 0x00, 0x01]])),
-    ...section(10, vec([fnFor(2), fnFor(1)])),
+  return wasmModule([
+    { name: 'row2', params: 6, code: fnFor(2) },
+    { name: 'row1', params: 6, code: fnFor(1) },
   ]);
 }
 
-const convInstances = new WeakMap<object, Map<string, ConvRow>>();
+/** The pairs-then-odd wrapper of each conv instance, made once so callers get a stable function. */
+const convRows = new WeakMap<WebAssembly.Exports, ConvRow>();
 
 /** The direct-convolution row kernel for this shape (channel group a multiple of 4), or null. */
 export function convRow(backend: Wasm, shape: ConvShape): ConvRow | null {
   const G = convGroup(shape.co);
   if (G % 4 !== 0 || G === 0 || shape.ci === 0) return null;
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  let perBackend = convInstances.get(memory);
-  if (!perBackend) convInstances.set(memory, (perBackend = new Map()));
   const key = `conv:${shape.ci}:${shape.co}:${shape.fh}:${shape.fw}:${shape.sw}:${shape.relu}:${shape.bias}`;
-  let row = perBackend.get(key);
+  const exports = instantiateOnHeap(backend, key, () => buildConv(shape));
+  if (!exports) return null;
+  let row = convRows.get(exports);
   if (!row) {
-    let mod = modules.get(key);
-    if (!mod) modules.set(key, (mod = new WebAssembly.Module(buildConv(shape))));
-    const ex = new WebAssembly.Instance(mod, { env: { memory } }).exports as { row2: ConvRow; row1: ConvRow };
+    const ex = exports as { row2: ConvRow; row1: ConvRow };
     // Pixel pairs first, then the odd one.
     row = (inp, w, out, count, inRow, bias) => {
       const pairs = count & ~1;
       if (pairs) ex.row2(inp, w, out, pairs, inRow, bias);
       if (count & 1) ex.row1(inp + pairs * shape.sw * shape.ci * 4, w, out + pairs * shape.co * 4, 1, inRow, bias);
     };
-    perBackend.set(key, row);
+    convRows.set(exports, row);
   }
   return row;
 }
