@@ -120,9 +120,16 @@ export interface ExperimentSpec {
    */
   kind: 'toy-mlp' | 'cnn-classifier';
   /**
-   * Seed for weight initialisation, shuffling, dropout and augmentation. Same seed, same spec: same run.
+   * Seed for weight initialisation, shuffling, dropout and augmentation. Same seed, same spec: same run. To repeat every variant over several seeds, give 'seeds' instead.
    */
   seed?: number;
+  /**
+   * Run every variant once per seed, e.g. [1, 2, 3, 4, 5]: a result on one seed is an anecdote. Replaces 'seed' (give one or the other); `xp run --seeds 5` (seeds 1..5) or `--seeds 3,7,11` overrides it. Each run records its seed; constraints.minPassingSeeds says how many must pass.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  seeds?: [number, ...number[]];
   /**
    * TensorFlow.js backend. 'auto' takes the best one installed: tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), wasm, cpu.
    */
@@ -319,6 +326,10 @@ export interface ExperimentSpec {
      * cnn-classifier: save the model after every epoch and at the end (TensorFlow.js format). Default: true.
      */
     checkpoint?: boolean;
+    /**
+     * cnn-classifier: worker threads that train one run data-parallel (each takes a slice of every batch; batch-norm statistics and gradients are synchronized, so a step equals the single-thread step on the whole batch). 'auto' uses every core, divided between the runs of `xp run --jobs N`. The same seed and the same worker count give the same result.
+     */
+    workers?: 'auto' | number;
   };
   /**
    * Budgets checked before training and thresholds judged after it.
@@ -347,6 +358,10 @@ export interface ExperimentSpec {
            */
           lastN: number;
         };
+    /**
+     * With several seeds: a variant passes when at least this many of its seeds' runs pass. Default: all of them.
+     */
+    minPassingSeeds?: number;
     /**
      * Layer kinds the model must contain, e.g. [batchnorm, dropout, dense, global-avg-pool]. 'dropout' is satisfied by spatial-dropout too.
      */
