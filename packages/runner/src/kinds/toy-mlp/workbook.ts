@@ -4,9 +4,16 @@
  * other cell is a formula over cells, so editing η (or a weight) in Excel or LibreOffice retrains the
  * network in the sheet. Computed values are cached in the formula cells so viewers that do not
  * recalculate still show numbers.
+ *
+ * The file names xp as its author and application. exceljs writes the author (docProps/core.xml) from
+ * the workbook's properties, but hard-codes docProps/app.xml as "Microsoft Excel" version 16.0300; that
+ * part is rewritten after exceljs has zipped the workbook (with jszip, which exceljs itself depends on).
  */
+import { writeFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { TOY_COLUMNS, type ToyColumn, type ToyRow } from '@xp/models/toy/network';
+import { XP_VERSION } from '../../version.ts';
 
 export const TABLE_SHEET = 'Backpropagation Table';
 export const EQUATIONS_SHEET = 'Equations';
@@ -112,7 +119,8 @@ export interface WorkbookOptions {
 export function buildWorkbook(rows: readonly ToyRow[], options: WorkbookOptions = {}): ExcelJS.Workbook {
   const cache = options.cacheResults ?? true;
   const wb = new ExcelJS.Workbook();
-  wb.creator = 'xp';
+  wb.creator = XP_AUTHOR;
+  wb.lastModifiedBy = XP_AUTHOR;
   // Ask spreadsheet applications to recompute everything on open rather than trust the cache.
   wb.calcProperties = { fullCalcOnLoad: true };
 
@@ -159,6 +167,30 @@ export function buildWorkbook(rows: readonly ToyRow[], options: WorkbookOptions 
   return wb;
 }
 
+/** Who wrote the workbook, in docProps/core.xml (creator, last modified by) and docProps/app.xml (application). */
+export const XP_AUTHOR = `xp ${XP_VERSION}`;
+
+const APP_PART = 'docProps/app.xml';
+
+/**
+ * The extended-properties part with xp as the application. AppVersion is left out (it is optional): its
+ * XX.YYYY form is Office's build numbering, which neither holds xp's version nor should claim Office's.
+ */
+export function appPropertiesXml(xml: string): string {
+  const named = xml.replace(/<Application>[^<]*<\/Application>/, `<Application>${XP_AUTHOR}</Application>`).replace(/<AppVersion>[^<]*<\/AppVersion>/, '');
+  if (!named.includes(`<Application>${XP_AUTHOR}</Application>`)) throw new Error(`${APP_PART} written by exceljs has no <Application> element to replace`);
+  return named;
+}
+
+/** The workbook as .xlsx bytes, naming xp as author and application. */
+export async function workbookBytes(wb: ExcelJS.Workbook): Promise<Buffer> {
+  const zip = await JSZip.loadAsync(await wb.xlsx.writeBuffer());
+  const app = zip.file(APP_PART);
+  if (!app) throw new Error(`exceljs wrote no ${APP_PART}`);
+  zip.file(APP_PART, appPropertiesXml(await app.async('string')));
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+
 export async function writeWorkbook(path: string, rows: readonly ToyRow[], options: WorkbookOptions = {}): Promise<void> {
-  await buildWorkbook(rows, options).xlsx.writeFile(path);
+  await writeFile(path, await workbookBytes(buildWorkbook(rows, options)));
 }
