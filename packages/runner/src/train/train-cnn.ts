@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchesPerEpoch } from '@xp/data';
 import { selectBackend, type BackendRequest } from '../engine/index.ts';
 import type { RunContext, RunOutcome } from '../kinds/types.ts';
+import { logRunPictures } from '../kinds/cnn-classifier/pictures.ts';
 import { CHECKPOINT_DIR, CHECKPOINT_FILES, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainingProgress } from './checkpoint.ts';
 import { loadTrainingData } from './data.ts';
 import { trainEpoch, type EpochSettings } from './epoch.ts';
@@ -97,6 +98,8 @@ export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
       tensorsAfterFirstEpoch ??= tensors;
       if (tensors > tensorsAfterFirstEpoch) log(`warning: ${tensors - tensorsAfterFirstEpoch} more live tensors than after the first epoch (memory leak?)`);
     }
+
+    await logRunPictures({ ctx, model, test: data.test, history: progress.history, artifacts });
 
     const verdict = judge(progress.history.map((r) => r.testAccuracy), spec.constraints);
     const report = accuracyReport(progress.history);

@@ -1,20 +1,13 @@
-/**
- * Loss curves (E against step, one line per η) drawn headless: vega-lite compiles to a vega spec, vega
- * renders SVG without a canvas, resvg rasterises it to PNG.
- */
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { parse, View } from 'vega';
-import { Resvg } from '@resvg/resvg-js';
+/** Loss curves (E against step, one line per η), drawn headless by ../charts.ts. */
+import type { TopLevelSpec } from 'vega-lite';
+import { CHART_CONFIG, renderVegaLite, type RenderedChart } from '../charts.ts';
+
+export type { RenderedChart };
 
 export interface LossCurve {
   eta: number;
   /** E at steps 0, 1, 2, ... */
   losses: readonly number[];
-}
-
-export interface RenderedChart {
-  svg: string;
-  png: Buffer;
 }
 
 export async function renderLossCurves(curves: readonly LossCurve[], title = 'Total loss E against step, one curve per learning rate η'): Promise<RenderedChart> {
@@ -26,7 +19,7 @@ export async function renderLossCurves(curves: readonly LossCurve[], title = 'To
     width: 640,
     height: 380,
     background: 'white',
-    config: { font: 'DejaVu Sans', axis: { labelFontSize: 12, titleFontSize: 13 }, legend: { labelFontSize: 12, titleFontSize: 13 } },
+    config: CHART_CONFIG,
     data: { values },
     mark: { type: 'line', strokeWidth: 2 },
     encoding: {
@@ -42,15 +35,5 @@ export async function renderLossCurves(curves: readonly LossCurve[], title = 'To
       },
     },
   };
-  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  const png = new Resvg(svg, {
-    background: 'white',
-    fitTo: { mode: 'zoom', value: 2 },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
-  })
-    .render()
-    .asPng();
-  return { svg, png };
+  return renderVegaLite(spec);
 }
