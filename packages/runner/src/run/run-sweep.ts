@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { flattenToDotted, type ExperimentSpec } from '@xp/core';
+import { flattenToDotted, requiredPassingSeeds, withSeed, type ExperimentSpec } from '@xp/core';
 import { kindOf } from '../kinds/registry.ts';
 import { TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from '../compare/directions.ts';
 import type { RunOutcome, SweepResult } from '../kinds/types.ts';
@@ -17,9 +17,14 @@ import type { TrackedRun, TrackingStore } from '../tracking/types.ts';
 import type { CheckedExperiment } from '../cli/static-checks.ts';
 import { XP_VERSION } from '../version.ts';
 import { runVariantProcesses } from './variant-processes.ts';
+import { judgeOverSeeds, type VariantVerdict } from './seed-verdict.ts';
 
 export interface RunReport {
+  /** The variant's name, with `_seed=N` when the variant runs on several seeds. */
   name: string;
+  /** The variant's name alone. */
+  variant: string;
+  seed: number;
   runId: string;
   status: RunOutcome['status'];
   params: Record<string, unknown>;
@@ -33,6 +38,8 @@ export interface SweepReport {
   experimentId: string;
   parentRunId?: string;
   runs: RunReport[];
+  /** One verdict per variant over its seeds (a single seed: its run's verdict). */
+  variants: VariantVerdict[];
   sweepArtifacts: Record<string, string>;
 }
 
@@ -47,6 +54,26 @@ export interface RunSweepOptions {
   parallel?: { jobs: number; args: string[]; cwd: string; env: NodeJS.ProcessEnv };
   /** Set in such a child: its variant's run goes under this existing parent, and the sweep-level work is the parent's. */
   parentRunId?: string;
+  /** Set in such a child: the one seed it runs. */
+  onlySeed?: number;
+}
+
+/** One run of the sweep: a variant on one seed. */
+interface PlannedRun {
+  name: string;
+  variantName: string;
+  seed: number;
+  spec: ExperimentSpec;
+  check: CheckedExperiment['variants'][number]['check'];
+}
+
+/** Every variant once per seed, variant by variant; run names gain `_seed=N` where there are several seeds. */
+export function planRuns(checked: CheckedExperiment, onlySeed?: number): PlannedRun[] {
+  const seeds = onlySeed === undefined ? checked.experiment.seeds : [onlySeed];
+  const named = checked.experiment.seeds.length > 1;
+  return checked.variants.flatMap(({ variant, check }) =>
+    seeds.map((seed) => ({ name: named ? `${variant.name}_seed=${seed}` : variant.name, variantName: variant.name, seed, spec: withSeed(variant.spec, seed), check })),
+  );
 }
 
 export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
@@ -68,10 +95,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   commonTags[TAG_DIRECTIONS] = JSON.stringify(kind.metricDirections);
   commonTags[TAG_PRIMARY_METRIC] = kind.primaryMetric;
 
+  const planned = planRuns(checked, options.onlySeed);
   let parent: TrackedRun | undefined;
-  if (checked.variants.length > 1 && options.parentRunId === undefined) {
+  if (planned.length > 1 && options.parentRunId === undefined) {
     parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
-    await parent.logParams({ variants: String(checked.variants.length) });
+    await parent.logParams({ variants: String(checked.variants.length), seeds: checked.experiment.seeds.join(',') });
     writeSpecArtifacts(parent, experiment.source.text, experiment.spec);
     await logDirectoryArtifacts(parent, ['spec.yaml', 'resolved-spec.json']);
   }
@@ -82,22 +110,27 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   const parentRunId = parent?.runId ?? options.parentRunId;
   const parallel = parent && options.parallel && options.parallel.jobs > 1 ? options.parallel : undefined;
   if (parallel && parent) {
-    const reports = await runVariantProcesses({ ...parallel, variants: checked.variants.map(({ variant }) => variant.name), parentRunId: parent.runId, log, signal });
+    const reports = await runVariantProcesses({
+      ...parallel,
+      runs: planned.map(({ name, variantName, seed }) => ({ name, variant: variantName, seed })),
+      parentRunId: parent.runId,
+      log,
+      signal,
+    });
     for (const [index, report] of reports.entries()) {
       if (!report) continue;
-      const spec = checked.variants[index].variant.spec;
-      runs.push({ ...report, params: flattenToDotted(spec) });
+      const { spec, variantName, seed } = planned[index];
+      runs.push({ ...report, variant: variantName, seed, params: flattenToDotted(spec) });
       results.push({ variantName: report.name, spec, runId: report.runId, outcome: { status: report.status, metrics: report.metrics, artifacts: report.artifacts, message: report.message } });
     }
   }
-  for (const { variant, check } of parallel ? [] : checked.variants) {
+  for (const { name, variantName, seed, spec, check } of parallel ? [] : planned) {
     if (signal.aborted) break;
-    const spec = variant.spec;
     const params = flattenToDotted(spec);
     const run = await store.createRun(experimentId, {
-      name: variant.name,
+      name,
       parentRunId,
-      tags: { ...commonTags, 'xp.variant': variant.name, 'xp.backend': options.backend },
+      tags: { ...commonTags, 'xp.variant': variantName, 'xp.seed': String(seed), 'xp.backend': options.backend },
     });
     await run.logParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
     writeSpecArtifacts(run, experiment.source.text, spec);
@@ -111,15 +144,15 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     const started = Date.now();
     if (!check.withinBudget) {
       const message = `over budget: ${check.params} trainable parameters > constraints.maxParams ${spec.constraints?.maxParams}; not trained`;
-      log(`${variant.name}: ${message}`);
+      log(`${name}: ${message}`);
       outcome = { status: 'failed', metrics: {}, artifacts: {}, message };
     } else {
-      log(`── ${variant.name} ──`);
+      log(`── ${name} ──`);
       try {
-        outcome = await kind.run({ spec, variantName: variant.name, specFile, run, backend: options.backend, log, signal, resumeFrom: options.resumeFrom });
+        outcome = await kind.run({ spec, variantName, specFile, run, backend: options.backend, log, signal, resumeFrom: options.resumeFrom });
       } catch (error) {
         outcome = { status: 'error', metrics: {}, artifacts: {}, message: (error as Error).stack ?? String(error) };
-        log(`${variant.name}: crashed: ${(error as Error).message}`);
+        log(`${name}: crashed: ${(error as Error).message}`);
       }
     }
     const wallSeconds = (Date.now() - started) / 1000;
@@ -130,8 +163,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     if (parentRunId) await run.end(endStatus);
     else loneRun = { run, endStatus };
     const artifacts = { 'spec.yaml': join(run.artifactDir, 'spec.yaml'), ...outcome.artifacts };
-    runs.push({ name: variant.name, runId: run.runId, status: outcome.status, params, metrics: outcome.metrics, artifacts, message: outcome.message });
-    results.push({ variantName: variant.name, spec, outcome, runId: run.runId });
+    runs.push({ name, variant: variantName, seed, runId: run.runId, status: outcome.status, params, metrics: outcome.metrics, artifacts, message: outcome.message });
+    results.push({ variantName: name, spec, outcome, runId: run.runId });
   }
 
   let sweepArtifacts: Record<string, string> = {};
@@ -144,12 +177,25 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     }
   }
   if (loneRun) await loneRun.run.end(loneRun.endStatus);
+  const seedsPerVariant = options.onlySeed === undefined ? checked.experiment.seeds.length : 1;
+  const specOf = new Map(checked.variants.map(({ variant }) => [variant.name, variant.spec]));
+  const variants = judgeOverSeeds(runs, (variant, count) => requiredPassingSeeds(specOf.get(variant) ?? experiment.spec, count), seedsPerVariant);
   if (parent) {
-    const worst = runs.some((r) => r.status === 'killed') ? 'KILLED' : runs.every((r) => r.status === 'passed') ? 'FINISHED' : 'FAILED';
-    await parent.setTags({ 'xp.status': worst === 'FINISHED' ? 'passed' : worst === 'KILLED' ? 'killed' : 'failed' });
-    await parent.end(worst);
+    const status = sweepStatus(runs, variants);
+    await parent.setTags({ 'xp.status': status, 'xp.variantVerdicts': JSON.stringify(variants).slice(0, 5000) });
+    await parent.end(status === 'passed' ? 'FINISHED' : status === 'killed' ? 'KILLED' : 'FAILED');
   }
-  return { experiment: experimentName, experimentId, parentRunId: parent?.runId, runs, sweepArtifacts };
+  return { experiment: experimentName, experimentId, parentRunId: parent?.runId, runs, variants, sweepArtifacts };
+}
+
+/**
+ * The sweep as a whole: killed if interrupted, failed if a run crashed or a variant failed its verdict
+ * over seeds, else passed (a failing seed among enough passing ones does not fail the sweep).
+ */
+export function sweepStatus(runs: readonly Pick<RunReport, 'status'>[], variants: readonly VariantVerdict[]): 'passed' | 'failed' | 'killed' {
+  if (runs.some((r) => r.status === 'killed') || variants.some((v) => v.verdict === 'killed')) return 'killed';
+  if (runs.some((r) => r.status === 'error') || variants.some((v) => v.verdict === 'failed')) return 'failed';
+  return 'passed';
 }
 
 function writeSpecArtifacts(run: TrackedRun, text: string, spec: ExperimentSpec): void {

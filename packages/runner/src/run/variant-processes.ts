@@ -13,9 +13,16 @@ const XP_BIN = fileURLToPath(new URL('../../bin/xp.js', import.meta.url));
 /** How much of a crashed child's stderr its error message keeps. */
 const CRASH_LINES = 20;
 
+/** One child's work: a variant on one seed; `name` prefixes its log lines. */
+export interface ChildRun {
+  name: string;
+  variant: string;
+  seed: number;
+}
+
 export interface VariantProcessOptions {
-  /** Variant names; reports come back in this order. */
-  variants: string[];
+  /** Reports come back in this order. */
+  runs: ChildRun[];
   jobs: number;
   /** `run <spec> [--set …] [--backend …] [--tracking-uri …]`: what every child shares. */
   args: string[];
@@ -28,7 +35,7 @@ export interface VariantProcessOptions {
 
 /** The variants' reports, by index; undefined for those an interrupt kept from starting. */
 export async function runVariantProcesses(options: VariantProcessOptions): Promise<Array<RunReport | undefined>> {
-  const { variants, signal } = options;
+  const { runs: variants, signal } = options;
   const reports: Array<RunReport | undefined> = new Array(variants.length);
   const running = new Set<ChildProcess>();
   const interrupt = (): void => {
@@ -64,8 +71,9 @@ export async function runVariantProcesses(options: VariantProcessOptions): Promi
   return reports;
 }
 
-function runChild(name: string, options: VariantProcessOptions, running: Set<ChildProcess>): Promise<RunReport | undefined> {
-  const args = [XP_BIN, ...options.args, '--only-variant', name, '--parent-run-id', options.parentRunId, '--json'];
+function runChild(job: ChildRun, options: VariantProcessOptions, running: Set<ChildProcess>): Promise<RunReport | undefined> {
+  const { name } = job;
+  const args = [XP_BIN, ...options.args, '--only-variant', job.variant, '--only-seed', String(job.seed), '--parent-run-id', options.parentRunId, '--json'];
   const child = spawn(process.execPath, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.add(child);
   const lastLines: string[] = [];
@@ -81,6 +89,8 @@ function runChild(name: string, options: VariantProcessOptions, running: Set<Chi
   return new Promise((resolve) => {
     const crashed = (how: string): RunReport => ({
       name,
+      variant: job.variant,
+      seed: job.seed,
       runId: '',
       status: 'error',
       params: {},
