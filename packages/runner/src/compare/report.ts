@@ -1,18 +1,28 @@
 /**
- * Builds what `xp compare` shows from the tracking store: one row per run of the latest sweep, what
- * varied between them, and the chosen metric best first. Formatting is elsewhere (format-*.ts).
+ * Builds what `xp compare` shows from the tracking store: one row per run of the latest sweep, the runs
+ * grouped by variant over their seeds, what varied between them (under the sweep's axes), and the chosen
+ * metric best first. Formatting is elsewhere (format-*.ts).
  */
 import type { MetricDirection } from '../kinds/types.ts';
 import { UnknownExperimentError } from '../tracking/errors.ts';
-import type { MetricPoint, RunRecord, TrackingReader } from '../tracking/types.ts';
+import type { RunRecord, TrackingReader } from '../tracking/types.ts';
+import { layoutAxes, loadSweepShape, type AxisGroup, type AxisLayout } from './axes.ts';
 import { curveMetricOf, directionsOf, guessDirection, primaryMetricOf } from './directions.ts';
+import { groupByVariant, seedOf, variantOf, type VariantGroup } from './groups.ts';
+import { epochsTrained, firstStepReaching, isEpochBased, MetricHistories, THRESHOLD_METRIC, THRESHOLD_PARAM } from './history.ts';
 import { selectRuns } from './select-runs.ts';
 
 export interface ComparedRun {
   runId: string;
+  /** The run's name (mlflow.runName): the variant, with `_seed=N` when it ran on several seeds. */
   name: string;
+  /** The variant's name without the seed (xp.variant tag, else the run's name). */
+  variant: string;
+  /** xp.seed tag, else the `seed` param; null where unknown. */
+  seed: number | null;
   /** xp's verdict (xp.status tag: passed|failed|error|killed), else MLflow's status in lower case. */
   status: string;
+  /** As recorded: MLflow params are text. */
   params: Record<string, string>;
   /** Latest value of every metric. */
   metrics: Record<string, number>;
@@ -20,7 +30,12 @@ export interface ComparedRun {
   paramCount: number | null;
   /** xp.withinBudget tag; null where the run recorded none. */
   withinBudget: boolean | null;
+  /** Epochs actually trained (never the epochs asked for): null for a run that trained none, or a kind that counts steps. */
   epochs: number | null;
+  /** constraints.minTestAccuracy, null where the run has none. */
+  threshold: number | null;
+  /** The first epoch whose test accuracy reached the threshold; null where it never did (or there is none). */
+  thresholdEpoch: number | null;
   /** End minus start; for a run still going, until now. */
   wallTimeMs: number | null;
   startTime: number;
@@ -29,11 +44,26 @@ export interface ComparedRun {
 export interface ComparisonReport {
   experiment: string;
   metric: string;
+  /** The metric's own direction (from its kind): which end is better. */
   direction: MetricDirection;
-  /** Params whose values differ between the compared runs, in name order. */
+  /** How the rows are sorted: asc = lowest first. Defaults to best first. */
+  order: 'asc' | 'desc';
+  /** Params whose values differ between the compared runs, in name order (the seed is not one: it has its own column). */
   varied: string[];
-  /** Best first; runs without the metric last. */
+  /** The varied params under the sweep axes that varied them. */
+  axes: AxisGroup[];
+  /** Varied params that follow an axis one-to-one (where a swept var is used). */
+  derived: AxisLayout['derived'];
+  /** Best first, runs without the metric last; where variants ran on several seeds, variant by variant in the groups' order. */
   runs: ComparedRun[];
+  /** One per variant, best mean first. */
+  groups: VariantGroup[];
+  /** Whether some variant has several runs (seeds) in the selection. */
+  grouped: boolean;
+  /** Every metric some compared run recorded. */
+  metrics: string[];
+  /** What a history's step counts. */
+  unit: 'epoch' | 'step';
   /** The sweep's parent run, when the rows are one sweep's children. */
   parentRunId: string | null;
 }
@@ -55,36 +85,106 @@ export class AmbiguousExperimentError extends Error {
   }
 }
 
-export async function buildComparison(reader: TrackingReader, options: CompareOptions = {}): Promise<ComparisonReport> {
-  const { name, runs: allRuns } = await resolveExperiment(reader, options.experiment);
-  const { runs: selected, parent } = selectRuns(allRuns, { all: options.all ?? false });
-  const metric = options.metric ?? firstDefined(selected.map(primaryMetricOf)) ?? firstMetric(selected) ?? '';
-  const direction: MetricDirection = options.order
-    ? options.order === 'asc'
-      ? 'min'
-      : 'max'
-    : (firstDefined(selected.map((run) => directionsOf(run)[metric])) ?? guessDirection(metric));
-  const now = options.now ?? Date.now();
-  const rows = selected.map((run) => toComparedRun(run, now));
-  rows.sort((a, b) => compareByMetric(a.metrics[metric], b.metrics[metric], direction) || a.startTime - b.startTime);
-  return { experiment: name, metric, direction, varied: variedParams(selected), runs: rows, parentRunId: parent?.runId ?? null };
+/** Thrown for --metric naming a metric none of the compared runs recorded. */
+export class UnknownMetricError extends Error {
+  constructor(readonly metric: string, readonly existing: string[]) {
+    super(
+      `no metric named ${JSON.stringify(metric)} in the compared runs; ` +
+        (existing.length ? `metrics: ${existing.join(', ')}` : 'they recorded no metrics'),
+    );
+    this.name = 'UnknownMetricError';
+  }
 }
 
-/** Curves of every compared run for the HTML report: the kind's per-step metric (E for toy runs, test_accuracy for CNNs). */
-export async function loadCurves(reader: TrackingReader, report: ComparisonReport): Promise<Curves> {
-  const metric = report.runs.length ? curveMetricOf({ params: report.runs[0].params, tags: {} }, report.metric) : report.metric;
-  const points: Curves['points'] = [];
-  for (const run of report.runs) {
-    if (!metric) break;
-    const history: MetricPoint[] = await reader.metricHistory(run.runId, metric);
-    for (const point of history) if (Number.isFinite(point.value)) points.push({ run: run.name || run.runId, step: point.step, value: point.value });
-  }
-  return { metric, points };
+export async function buildComparison(reader: TrackingReader, options: CompareOptions = {}, histories = new MetricHistories(reader)): Promise<ComparisonReport> {
+  const { name, runs: allRuns } = await resolveExperiment(reader, options.experiment);
+  const { runs: selected, parent } = selectRuns(allRuns, { all: options.all ?? false });
+  const metrics = [...new Set(selected.flatMap((run) => Object.keys(run.metrics)))].sort();
+  if (options.metric !== undefined && selected.length && !metrics.includes(options.metric)) throw new UnknownMetricError(options.metric, metrics);
+  const metric = options.metric ?? firstDefined(selected.map(primaryMetricOf)) ?? metrics[0] ?? '';
+  const direction: MetricDirection = firstDefined(selected.map((run) => directionsOf(run)[metric])) ?? guessDirection(metric);
+  const order = options.order ?? (direction === 'min' ? 'asc' : 'desc');
+  const sort: MetricDirection = order === 'asc' ? 'min' : 'max';
+  const now = options.now ?? Date.now();
+
+  const rows = await Promise.all(selected.map((run) => toComparedRun(run, now, histories)));
+  rows.sort((a, b) => compareByMetric(a.metrics[metric], b.metrics[metric], sort) || a.startTime - b.startTime);
+  const expectedSeeds = parent?.params.seeds ? parent.params.seeds.split(',').filter(Boolean).length : undefined;
+  const groups = groupByVariant(rows, { metric, direction: sort, expectedSeeds });
+  const grouped = groups.some((group) => group.runs.length > 1);
+  // Over seeds, the runs follow their variants (best variant first, its seeds best first).
+  if (grouped) rows.splice(0, rows.length, ...groups.flatMap((group) => group.runs));
+
+  const varied = variedParams(selected);
+  const shape = varied.length ? await loadSweepShape(reader, parent ? [parent, ...selected] : selected) : null;
+  const { axes, derived } = layoutAxes(varied, shape, selected);
+  const unit = selected.some(isEpochBased) ? 'epoch' : 'step';
+  return {
+    experiment: name,
+    metric,
+    direction,
+    order,
+    varied,
+    axes,
+    derived,
+    runs: rows,
+    groups,
+    grouped,
+    metrics,
+    unit,
+    parentRunId: parent?.runId ?? null,
+  };
+}
+
+export interface CurvePoint {
+  variant: string;
+  step: number;
+  /** Over the variant's runs that logged this step. */
+  mean: number;
+  min: number;
+  max: number;
+  /** Runs that logged this step. */
+  n: number;
+  /** Whether the variant has several runs, so its band is drawn. */
+  band: boolean;
 }
 
 export interface Curves {
   metric: string;
-  points: { run: string; step: number; value: number }[];
+  unit: 'epoch' | 'step';
+  points: CurvePoint[];
+}
+
+/**
+ * Curves for the HTML report: the kind's per-step metric (E for toy runs, test_accuracy per epoch for
+ * CNNs), one per variant, averaged over its seeds with their min and max.
+ */
+export async function loadCurves(reader: TrackingReader, report: ComparisonReport, histories = new MetricHistories(reader)): Promise<Curves> {
+  const metric = report.runs.length ? curveMetricOf({ params: report.runs[0].params, tags: {} }, report.metric) : report.metric;
+  const points: CurvePoint[] = [];
+  if (!metric) return { metric, unit: report.unit, points };
+  for (const group of report.groups) {
+    const byStep = new Map<number, number[]>();
+    for (const run of group.runs) {
+      for (const point of await histories.get(run.runId, metric)) {
+        if (!Number.isFinite(point.value)) continue;
+        byStep.set(point.step, [...(byStep.get(point.step) ?? []), point.value]);
+      }
+    }
+    const band = group.runs.length > 1;
+    for (const [step, values] of [...byStep].sort((a, b) => a[0] - b[0])) {
+      points.push({
+        variant: group.variant,
+        step,
+        mean: values.reduce((sum, v) => sum + v, 0) / values.length,
+        min: Math.min(...values),
+        max: Math.max(...values),
+        n: values.length,
+        band,
+      });
+    }
+  }
+  return { metric, unit: report.unit, points };
 }
 
 async function resolveExperiment(reader: TrackingReader, requested: string | undefined): Promise<{ name: string; runs: RunRecord[] }> {
@@ -104,30 +204,37 @@ async function resolveExperiment(reader: TrackingReader, requested: string | und
   throw new AmbiguousExperimentError(withRuns.map((e) => e.name));
 }
 
-function toComparedRun(run: RunRecord, now: number): ComparedRun {
+async function toComparedRun(run: RunRecord, now: number, histories: MetricHistories): Promise<ComparedRun> {
   const paramCount = numberOrNull(run.tags['xp.params']) ?? numberOrNull(run.metrics.params);
   const budget = run.tags['xp.withinBudget'];
+  let epochs = numberOrNull(run.tags['xp.epochs']) ?? numberOrNull(run.metrics.epochs);
+  if (epochs === null && isEpochBased(run)) epochs = epochsTrained(await histories.get(run.runId, curveMetricOf(run, THRESHOLD_METRIC)));
+  const threshold = numberOrNull(run.params[THRESHOLD_PARAM]);
+  const thresholdEpoch = threshold === null ? null : firstStepReaching(await histories.get(run.runId, THRESHOLD_METRIC), threshold);
   return {
     runId: run.runId,
     name: run.name,
+    variant: variantOf(run),
+    seed: seedOf(run),
     status: run.tags['xp.status'] || run.status.toLowerCase(),
     params: run.params,
     metrics: run.metrics,
     paramCount,
     withinBudget: budget === undefined ? null : budget === 'true',
-    epochs:
-      numberOrNull(run.tags['xp.epochs']) ??
-      numberOrNull(run.metrics.epoch) ??
-      numberOrNull(run.params['train.epochs']) ??
-      numberOrNull(run.params.epochs),
+    epochs,
+    threshold,
+    thresholdEpoch,
     wallTimeMs: run.startTime ? (run.endTime ?? now) - run.startTime : null,
     startTime: run.startTime,
   };
 }
 
+/** The seed is not a varied param: every run of a multi-seed sweep has its own, shown in its own column. */
+const NOT_VARIED = new Set(['seed']);
+
 function variedParams(runs: RunRecord[]): string[] {
   const keys = new Set(runs.flatMap((run) => Object.keys(run.params)));
-  return [...keys].filter((key) => new Set(runs.map((run) => run.params[key])).size > 1).sort();
+  return [...keys].filter((key) => !NOT_VARIED.has(key) && new Set(runs.map((run) => run.params[key])).size > 1).sort();
 }
 
 /** Missing and NaN values sort last whichever the direction. */
@@ -146,8 +253,4 @@ function numberOrNull(value: string | number | undefined): number | null {
 
 function firstDefined<T>(values: (T | undefined)[]): T | undefined {
   return values.find((value) => value !== undefined);
-}
-
-function firstMetric(runs: RunRecord[]): string | undefined {
-  return runs.flatMap((run) => Object.keys(run.metrics)).sort()[0];
 }

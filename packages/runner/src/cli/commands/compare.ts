@@ -1,8 +1,8 @@
-/** `xp compare`: the runs of a sweep side by side, best first. */
+/** `xp compare`: the runs of a sweep side by side, best first, and each variant over its seeds. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { AmbiguousExperimentError, COMPARE_FORMATS, renderComparison, type CompareFormat } from '../../compare/index.ts';
+import { AmbiguousExperimentError, COMPARE_FORMATS, renderComparison, UnknownMetricError, type CompareFormat } from '../../compare/index.ts';
 import { openTrackingStore } from '../../tracking/index.ts';
 import { TrackingError, UnknownExperimentError } from '../../tracking/errors.ts';
 import { UsageError, type CliContext } from '../context.ts';
@@ -15,26 +15,35 @@ interface CompareCliOptions {
   out?: string;
   trackingUri?: string;
   all?: boolean;
+  runs?: boolean;
 }
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('compare')
     .description(
-      'Compare the runs of the latest sweep of an experiment: one row per variant (the sweep\'s parent run is not a row), ' +
-        'the params that varied, the chosen metric best first, parameter count, budget verdict, status, epochs and wall time.',
+      'Compare the runs of the latest sweep of an experiment: one row per run (the sweep\'s parent run is not a row) with the ' +
+        'values of the sweep\'s axes, the chosen metric best first, parameter count, budget verdict, status, epochs trained and wall time; ' +
+        'where a variant ran on several seeds, first one row per variant: its seeds, how many passed, the verdict over seeds, ' +
+        'mean ± std, min and max of the metric, and the epoch at which constraints.minTestAccuracy was first reached.',
     )
     .option('--experiment <name>', 'MLflow experiment (default: the only experiment holding runs)')
-    .option('--metric <name>', "metric to rank by (default: the run's xp.primaryMetric tag, else the kind's: E for toy-mlp, test_accuracy for cnn-classifier)")
-    .addOption(new Option('--order <order>', 'asc = lowest first, desc = highest first (default: the metric\'s direction, best first)').choices(['asc', 'desc']))
+    .option('--metric <name>', "metric to rank by (default: the run's xp.primaryMetric tag, else the kind's: E for toy-mlp, test_accuracy for cnn-classifier); one the runs recorded")
+    .addOption(
+      new Option('--order <order>', 'sort only: asc = lowest first, desc = highest first (default: best first); which end is better stays the metric\'s own').choices(['asc', 'desc']),
+    )
     .addOption(new Option('--format <format>', 'output format').choices([...COMPARE_FORMATS]).default('table'))
     .option('--out <file>', 'write to FILE instead of stdout')
     .option('--all', 'every run of the experiment (all sweeps) instead of the latest sweep only')
+    .option('--runs', 'table and html: one row per run only, without the rows per variant over seeds')
     .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: $MLFLOW_TRACKING_URI, ./mlruns)', nonEmpty)
     .addHelpText(
       'after',
       '\n"Latest sweep" = the children of the most recently started top-level run; a run without children (a single-variant\n' +
-        '`xp run`) is shown on its own. html is one self-contained page: a sortable table and the curves of every run.',
+        '`xp run`) is shown on its own. Runs are grouped by their xp.variant tag, seeds read from xp.seed (else the seed param).\n' +
+        'csv has one record per run and json both groups and runs, with raw values: params as numbers where they are numbers,\n' +
+        'wall time in milliseconds. html is one self-contained page: sortable tables and each variant\'s curve (the mean over\n' +
+        'its seeds, with a band from the lowest to the highest).',
     )
     .action(async (options: CompareCliOptions) => {
       const store = openTrackingStore({ uri: options.trackingUri, cwd: ctx.cwd, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
@@ -46,9 +55,12 @@ export function register(program: Command, ctx: CliContext): void {
           order: options.order,
           all: options.all,
           format: options.format,
+          runsOnly: options.runs,
         });
       } catch (error) {
-        if (error instanceof UnknownExperimentError || error instanceof AmbiguousExperimentError) throw new UsageError(error.message);
+        if (error instanceof UnknownExperimentError || error instanceof AmbiguousExperimentError || error instanceof UnknownMetricError) {
+          throw new UsageError(error.message);
+        }
         if (error instanceof TrackingError) {
           ctx.stderr(`xp compare: ${store.description}: ${error.message}\n`);
           ctx.exit(1);
