@@ -11,6 +11,12 @@ export interface SourceLocation {
   column: number;
   /** The text of that line, for quoting under the message. */
   lineText?: string;
+  /**
+   * Set when the problem was typed on the command line (an override), not written in a file: the
+   * argument as shown, e.g. "--set train.lr=0.1,0.3", which ends with `lineText`. Messages then name
+   * the argument instead of `file:line:column`.
+   */
+  commandLine?: string;
 }
 
 export interface SpecIssue {
@@ -46,17 +52,22 @@ export function formatIssues(issues: readonly SpecIssue[], file: string): string
 }
 
 export function formatIssue(issue: SpecIssue, file: string): string {
-  const where = issue.location
-    ? `${issue.location.file}:${issue.location.line}:${issue.location.column}`
+  const location = issue.location;
+  const where = location
+    ? location.commandLine ?? `${location.file}:${location.line}:${location.column}`
     : file;
   const lines = [`${where}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`];
   if (issue.expected !== undefined) lines.push(`  expected: ${issue.expected}`);
   if (issue.found !== undefined) lines.push(`  found:    ${issue.found}`);
   if (issue.hint !== undefined) lines.push(`  hint:     ${issue.hint}`);
-  if (issue.location?.lineText !== undefined) {
-    const gutter = `${issue.location.line} | `;
-    lines.push(`  ${gutter}${issue.location.lineText}`);
-    lines.push(`  ${' '.repeat(gutter.length + issue.location.column - 1)}^`);
+  if (location?.commandLine !== undefined && location.lineText !== undefined && location.commandLine.endsWith(location.lineText)) {
+    const before = location.commandLine.length - location.lineText.length;
+    lines.push(`  ${location.commandLine}`);
+    lines.push(`  ${' '.repeat(before + location.column - 1)}^`);
+  } else if (location?.lineText !== undefined) {
+    const gutter = `${location.line} | `;
+    lines.push(`  ${gutter}${location.lineText}`);
+    lines.push(`  ${' '.repeat(gutter.length + location.column - 1)}^`);
   }
   return lines.join('\n');
 }

@@ -1,11 +1,12 @@
 /**
- * Loading an experiment: parse the YAML, apply --set overrides, check the base spec, expand the
+ * Loading an experiment: parse the YAML, apply the command line's overrides (--set, Hydra-style
+ * arguments, -m sweep axes: ./overrides.ts), check the base spec, expand the
  * sweep, and resolve and check every variant. Nothing here runs anything: a spec with any problem is
  * refused as a whole with every problem listed (SpecError), before any run or directory exists.
  */
 import { resolve } from 'node:path';
 import { SpecError, type SourceLocation, type SpecIssue } from './errors.ts';
-import { parseOverride } from './overrides.ts';
+import { applyCommandLine, locateOnCommandLine, sweepHint, type Override } from './overrides.ts';
 import { setPath, type PathSegment } from './paths.ts';
 import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
 import type { ExperimentSpec } from './spec-types.ts';
@@ -16,6 +17,12 @@ import { substituteVars } from './vars.ts';
 export interface LoadOptions {
   /** `--set path=value` texts, applied in order before validation. */
   sets?: string[];
+  /** Hydra-style `path=value` arguments after the spec, applied after `sets`; with `multirun`, `path=a,b` is a sweep axis. */
+  args?: string[];
+  /** `-m`/`--multirun`: a comma-separated value in `args` becomes a grid axis, crossed with the spec's sweep. */
+  multirun?: boolean;
+  /** Told when the command line replaces part of the spec's sweep (a --set of a swept path). */
+  note?: (message: string) => void;
   maxVariants?: number;
 }
 
@@ -43,30 +50,27 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   const parsed = readSpecSource(absolute);
   if (!parsed.ok) throw new SpecError(file, parsed.issues.map((i) => relocate(i, file, absolute)));
   const source = { ...parsed.source, file };
-  const baseLocate: PathLocator = (path, keyOf) => locateInSource(source, path, keyOf);
 
   const raw = structuredClone(source.value) as Record<string, unknown>;
-  const setIssues: SpecIssue[] = [];
-  for (const text of options.sets ?? []) {
-    const { override, issue } = parseOverride(text);
-    if (issue) setIssues.push(issue);
-    else if (override) setPath(raw, override.path, override.value);
-  }
-  if (setIssues.length > 0) throw new SpecError(file, setIssues);
+  const commandLine = applyCommandLine(raw, options, options.note);
+  if (commandLine.issues.length > 0) throw new SpecError(file, commandLine.issues);
+  // A value the command line set is blamed on the override as typed, everything else on the file.
+  const baseLocate: PathLocator = (path, keyOf) => locateOnCommandLine(commandLine, path, keyOf) ?? locateInSource(source, path, keyOf);
+  const fail = (all: SpecIssue[]): SpecError => new SpecError(file, withSweepHints(all, commandLine.overrides, options.multirun ?? false));
 
   const base = resolveSpec(raw, baseLocate);
   const spec = base.spec;
   const issues: SpecIssue[] = [...base.issues];
   // A malformed sweep cannot be expanded; every other problem of the base is reported together with
   // the variants' own problems, so one run of `xp validate` lists everything.
-  if (issues.some((issue) => issue.path === 'sweep' || issue.path.startsWith('sweep.'))) throw new SpecError(file, issues);
+  if (issues.some((issue) => issue.path === 'sweep' || issue.path.startsWith('sweep.'))) throw fail(issues);
 
   let plans;
   try {
     plans = expandSweep(spec.sweep, options.maxVariants ?? DEFAULT_MAX_VARIANTS);
   } catch (error) {
     if (!(error instanceof TooManyVariantsError)) throw error;
-    throw new SpecError(file, [...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);
+    throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);
   }
 
   const variants: Variant[] = [];
@@ -75,7 +79,10 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     const draft = structuredClone(raw);
     delete draft.sweep;
     for (const override of plan.overrides) setPath(draft, override.path, structuredClone(override.value));
-    const locate = variantLocator(plan.overrides, baseLocate);
+    // The command line wins over the sweep here too: an override inside a block that a variant replaces.
+    for (const override of commandLine.overrides) if (override.path[0] !== 'sweep') setPath(draft, override.path, structuredClone(override.value));
+    const sweepLocate = variantLocator(plan.overrides, baseLocate);
+    const locate: PathLocator = (path, keyOf) => locateOnCommandLine({ overrides: commandLine.overrides, axes: [] }, path, keyOf) ?? sweepLocate(path, keyOf);
     const resolved = resolveSpec(draft, locate);
     for (const issue of resolved.issues) addVariantIssue(issues, issue, name);
     variants.push({
@@ -85,7 +92,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
       locate: (path) => locate(path),
     });
   }
-  if (issues.length > 0) throw new SpecError(file, issues);
+  if (issues.length > 0) throw fail(issues);
   return { file, source, spec, variants };
 }
 
@@ -94,7 +101,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
  * problems recur in every variant; a bad grid value recurs in every combination that uses it).
  */
 export function addVariantIssue(issues: SpecIssue[], issue: SpecIssue, variant: string): void {
-  const where = (i: SpecIssue) => `${i.location?.file}:${i.location?.line}:${i.location?.column}|${i.path}`;
+  const where = (i: SpecIssue) => `${i.location?.file}:${i.location?.line}:${i.location?.column}|${i.path}|${i.location?.lineText}`;
   const same = issues.find((known) => where(known) === where(issue) && known.message.endsWith(issue.message));
   if (same) return;
   issues.push({ ...issue, message: variant ? `in variant ${variant}: ${issue.message}` : issue.message });
@@ -118,6 +125,15 @@ function variantLocator(overrides: VariantOverride[], baseLocate: PathLocator): 
     }
     return baseLocate(path, keyOf);
   };
+}
+
+/** A value with commas that failed validation was probably meant as a sweep: say how to write one. */
+function withSweepHints(issues: SpecIssue[], overrides: readonly Override[], multirun: boolean): SpecIssue[] {
+  return issues.map((issue) => {
+    const override = overrides.find((o) => issue.location?.commandLine !== undefined && o.location.file === issue.location.file && o.text === issue.location.lineText);
+    const hint = override && issue.hint === undefined ? sweepHint(override, multirun) : undefined;
+    return hint ? { ...issue, hint } : issue;
+  });
 }
 
 function relocate(issue: SpecIssue, file: string, absolute: string): SpecIssue {

@@ -1,12 +1,12 @@
 /**
- * Turns ajv's errors into issues a person can act on: one per problem, with the key path, what was
- * expected, what was found, and "did you mean" for misspelt keys.
+ * Turns ajv's errors into issues a person can act on: one per mistake, with the key path, what was
+ * expected, what was found, and "did you mean" for misspelt keys and misspelt values (layer kinds).
  */
 import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SourceLocation, SpecIssue } from './errors.ts';
 import { describeValue } from './source.ts';
-import { validateAgainstSchema } from './schema.ts';
+import { experimentSchema, validateAgainstSchema } from './schema.ts';
 
 export type PathLocator = (path: readonly (string | number)[], keyOf?: boolean) => SourceLocation | undefined;
 
@@ -29,7 +29,7 @@ function nonFiniteNumbers(value: unknown, locate: PathLocator, path: string[] = 
 export function schemaErrorsToIssues(errors: ErrorObject[], root: unknown, locate: PathLocator): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const seen = new Set<string>();
-  for (const error of selectErrors(errors)) {
+  for (const error of withoutEchoes(selectErrors(errors))) {
     const issue = toIssue(error, root, locate);
     const key = `${issue.path}|${issue.message}|${issue.expected ?? ''}`;
     if (!seen.has(key)) {
@@ -77,6 +77,50 @@ function selectErrors(errors: ErrorObject[]): ErrorObject[] {
   return [...plain, ...chosen];
 }
 
+/**
+ * A misspelt key is one mistake, but ajv reports it twice: the unknown key, and the required key it
+ * was meant to be as missing. Keep the unknown key (its hint names the required one).
+ */
+function withoutEchoes(errors: ErrorObject[]): ErrorObject[] {
+  const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
+  return errors.filter((error) => {
+    if (error.keyword !== 'required') return true;
+    const missing = String((error.params as Record<string, unknown>).missingProperty);
+    return !unknown.some((u) => u.instancePath === error.instancePath && isCloseTo(String((u.params as Record<string, unknown>).additionalProperty), missing));
+  });
+}
+
+/** Close enough to be a misspelling of `intended`. */
+function isCloseTo(typed: string, intended: string): boolean {
+  return distance(typed, intended) <= Math.max(2, Math.floor(typed.length / 3));
+}
+
+/** "did you mean" for a value that is not among `allowed`; layer kinds also suggest the kinds that take options. */
+function valueHint(found: unknown, allowed: unknown[]): string | undefined {
+  if (typeof found !== 'string' || !allowed.every((v) => typeof v === 'string')) return undefined;
+  const layerKinds = ((experimentSchema().$defs as Record<string, { enum?: string[] }> | undefined)?.layerKind?.enum) ?? [];
+  const isLayer = allowed.length > 0 && allowed.every((v) => layerKinds.includes(v as string));
+  const candidates = isLayer ? layerKinds : (allowed as string[]);
+  const suggestion = candidates.length > 0 ? closest(found, candidates) : undefined;
+  if (suggestion === undefined) return undefined;
+  const takesOptions = isLayer && !allowed.includes(suggestion);
+  if (suggestion === found) return takesOptions ? `'${found}' takes options: write it as a one-key mapping, e.g. - ${found}: ${layerExample(found)}` : undefined;
+  if (!isCloseTo(found, suggestion)) return undefined;
+  return takesOptions ? `did you mean '${suggestion}'? It takes options: - ${suggestion}: ${layerExample(suggestion)}` : `did you mean '${suggestion}'?`;
+}
+
+function layerExample(kind: string): string {
+  const examples: Record<string, string> = {
+    conv2d: '{filters: 16, kernel: 3}',
+    dropout: '0.1',
+    'spatial-dropout': '0.1',
+    maxpool: '{size: 2}',
+    avgpool: '{size: 2}',
+    dense: '{units: 10}',
+  };
+  return examples[kind] ?? '{...}';
+}
+
 function penalty(errors: ErrorObject[]): number {
   return errors.reduce((sum, e) => sum + (e.keyword === 'const' || e.keyword === 'type' ? 10 : 1), 0);
 }
@@ -91,7 +135,7 @@ function toIssue(error: ErrorObject, root: unknown, locate: PathLocator): SpecIs
       const key = String(params.additionalProperty);
       const known = knownPropertiesOf(error);
       const suggestion = known.length > 0 ? closest(key, known) : undefined;
-      const close = suggestion !== undefined && distance(key, suggestion) <= Math.max(2, Math.floor(key.length / 3));
+      const close = suggestion !== undefined && isCloseTo(key, suggestion);
       return {
         path: [...path, key].join('.'),
         message: `unknown key '${key}'`,
@@ -128,6 +172,8 @@ function toIssue(error: ErrorObject, root: unknown, locate: PathLocator): SpecIs
       const alternatives = (params.alternatives as string[] | undefined) ?? [];
       return { path: dotted, message: 'not an allowed value', expected: alternatives.join(', or ') || 'one of the allowed forms', found, location: locate(path) };
     }
+    case 'enum':
+      return { path: dotted, message: messageFor(error), expected: expectedOf(error), found, hint: valueHint(valueAt(root, path), params.allowedValues as unknown[]), location: locate(path) };
     default:
       return { path: dotted, message: messageFor(error), expected: expectedOf(error), found, location: locate(path) };
   }

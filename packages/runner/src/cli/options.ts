@@ -7,6 +7,19 @@ export function setOption(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Help for the Hydra-style override arguments after the spec, and for -m (commands that take a spec). */
+export const OVERRIDES_ARGUMENT_HELP = 'path=value overrides (Hydra style), the same as --set; with -m, path=a,b,c sweeps the field over a, b and c';
+export const MULTIRUN_HELP =
+  "multirun: a comma-separated override after the spec becomes a sweep axis, crossed with the spec's sweep (-m train.lr=0.1,0.3,1); commas inside quotes, [ ] or { } do not split, and \\, is a literal comma";
+
+/**
+ * The command line's overrides as loadAndCheck takes them; what they change in the spec's sweep is
+ * noted on stderr (not on stdout, which --json keeps machine-readable).
+ */
+export function commandLineOverrides(ctx: CliContext, args: string[], options: { set?: string[]; multirun?: boolean }, notes = true): { sets: string[]; args: string[]; multirun: boolean; note?: (message: string) => void } {
+  return { sets: options.set ?? [], args, multirun: options.multirun ?? false, note: notes ? (message) => ctx.stderr(`note: ${message}\n`) : undefined };
+}
+
 export function variantsOption(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');

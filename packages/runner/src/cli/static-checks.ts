@@ -2,7 +2,9 @@
  * The checks every command runs before anything else: the spec loads (schema, overrides, sweep) and
  * each variant passes its kind's static checks. Any problem is a SpecError: exit 2, nothing created.
  */
-import { addVariantIssue, loadExperiment, SpecError, type LoadedExperiment, type SpecIssue, type Variant } from '@xp/core';
+import { addVariantIssue, loadExperiment, SpecError, type LoadedExperiment, type LoadOptions, type SourceLocation, type SpecIssue, type Variant } from '@xp/core';
+import type { CnnModelSpec } from '@xp/models/cnn/layers';
+import { summarizeModel } from '@xp/models/cnn/summary';
 import { kindOf } from '../kinds/registry.ts';
 import type { StaticCheck } from '../kinds/types.ts';
 
@@ -16,7 +18,7 @@ export interface CheckedExperiment {
   variants: CheckedVariant[];
 }
 
-export async function loadAndCheck(file: string, options: { sets?: string[]; maxVariants?: number }): Promise<CheckedExperiment> {
+export async function loadAndCheck(file: string, options: LoadOptions): Promise<CheckedExperiment> {
   const experiment = loadExperiment(file, options);
   const issues: SpecIssue[] = [];
   const variants: CheckedVariant[] = [];
@@ -36,4 +38,34 @@ export function budgetText(check: StaticCheck, maxParams: number | undefined): s
   if (maxParams === undefined) return `${count} params`;
   const budget = maxParams.toLocaleString('en-US');
   return check.withinBudget ? `${count} params (budget ${budget})` : `OVER BUDGET: ${count} params > ${budget}`;
+}
+
+/**
+ * Why a variant is over budget, for the lines under its verdict: where the budget is set
+ * (file:line:column) and the layers that hold most of the parameters, each located in the spec.
+ * Empty for a variant within budget.
+ */
+export function budgetDetails(variant: Variant, check: StaticCheck, top = 3): string[] {
+  const maxParams = variant.spec.constraints?.maxParams;
+  if (check.withinBudget || maxParams === undefined || check.params === null) return [];
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const lines = [`budget:  constraints.maxParams ${count(maxParams)}, set at ${where(variant.locate(['constraints', 'maxParams']))}`];
+  if (variant.spec.kind !== 'cnn-classifier' || !variant.spec.model?.blocks) return lines;
+  const total = check.params;
+  const largest = summarizeModel(variant.spec.model as CnnModelSpec)
+    .layers.filter((layer) => layer.params > 0)
+    .sort((a, b) => b.params - a.params || a.index - b.index)
+    .slice(0, top);
+  const width = Math.max(...largest.map((layer) => count(layer.params).length));
+  largest.forEach((layer, i) => {
+    const share = `${Math.round((100 * layer.params) / total)}%`;
+    const label = i === 0 ? `largest: ` : ' '.repeat(9);
+    lines.push(`${label}${count(layer.params).padStart(width)} params (${share})  ${layer.name}, layer ${layer.index} in block ${layer.layer.block}, at ${where(variant.locate(layer.layer.path))}`);
+  });
+  return lines;
+}
+
+function where(location: SourceLocation | undefined): string {
+  if (!location) return 'the spec';
+  return location.commandLine ?? `${location.file}:${location.line}:${location.column}`;
 }

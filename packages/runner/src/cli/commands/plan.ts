@@ -1,18 +1,23 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { budgetText, loadAndCheck } from '../static-checks.ts';
-import { resolveFromCwd, setOption, variantsOption } from '../options.ts';
+import { budgetDetails, budgetText, loadAndCheck } from '../static-checks.ts';
+import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, setOption, variantsOption } from '../options.ts';
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('plan')
     .description('List the variants a spec expands to, with their overrides, trainable parameter count and budget verdict. Runs nothing.')
     .argument('<spec>', 'experiment spec (YAML)')
+    .argument('[overrides...]', OVERRIDES_ARGUMENT_HELP)
     .option('--set <path=value>', 'override a field (repeatable)', setOption, [])
+    .option('-m, --multirun', MULTIRUN_HELP)
     .option('--max-variants <n>', 'refuse sweeps larger than this', variantsOption)
     .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "params", "withinBudget"}]}')
-    .action(async (spec: string, options: { set: string[]; maxVariants?: number; json?: boolean }) => {
-      const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set, maxVariants: options.maxVariants });
+    .addHelpText('after', '\nExit codes: 0 every variant is within its parameter budget; 1 a variant is over it (constraints.maxParams), as with xp validate (the plan is printed all the same); 2 invalid spec or usage.')
+    .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean }) => {
+      const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options), maxVariants: options.maxVariants });
+      // Over budget is a failed check, as in `xp validate`: both exit 1.
+      if (variants.some(({ check }) => !check.withinBudget)) ctx.exit(1);
       if (options.json) {
         const plan = {
           experiment: experiment.spec.tracking?.experiment ?? experiment.spec.name,
@@ -33,6 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
           .map(([key, value]) => `${key}=${typeof value === 'object' ? '[…]' : String(value)}`)
           .join(' ');
         ctx.stdout(`  ${variant.name.padEnd(width)}  ${budgetText(check, variant.spec.constraints?.maxParams).padEnd(34)}  ${overrides}\n`);
+        for (const line of budgetDetails(variant, check)) ctx.stdout(`  ${' '.repeat(width)}    ${line}\n`);
       }
     });
 }

@@ -6,12 +6,13 @@ import type { TrackingReader, TrackingStore } from '../../tracking/types.ts';
 import { runSweep, type SweepReport } from '../../run/run-sweep.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
-import { positiveInt, resolveFromCwd, setOption, variantsOption } from '../options.ts';
+import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, setOption, variantsOption } from '../options.ts';
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../backend-choice.ts';
 
 
 interface RunOptions {
   set: string[];
+  multirun?: boolean;
   backend?: string;
   trackingUri?: string;
   json?: boolean;
@@ -27,7 +28,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('run')
     .description('Validate a spec, expand its sweep and run every variant, tracking each run in MLflow. A variant over its parameter budget is recorded as failed and not trained.')
     .argument('<spec>', 'experiment spec (YAML)')
+    .argument('[overrides...]', OVERRIDES_ARGUMENT_HELP)
     .option('--set <path=value>', 'override a field before validation (repeatable)', setOption, [])
+    .option('-m, --multirun', MULTIRUN_HELP)
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the spec's, else auto)`)
     .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--max-variants <n>', 'refuse sweeps larger than this (default 1000)', variantsOption)
@@ -43,9 +46,9 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option('--parent-run-id <runId>').hideHelp())
     .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "params", "metrics", "artifacts", "message"?}]} last on stdout')
     .addHelpText('after', '\nExit codes: 0 every run passed; 1 a run failed a constraint or crashed; 2 invalid spec or usage; 130 interrupted (Ctrl-C).')
-    .action(async (spec: string, options: RunOptions) => {
+    .action(async (spec: string, args: string[], options: RunOptions) => {
       checkBackendName(options.backend);
-      const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set, maxVariants: options.maxVariants });
+      const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options, options.parentRunId === undefined), maxVariants: options.maxVariants });
       const backend = options.backend ?? checked.experiment.spec.backend ?? 'auto';
       // A backend that is not installed is refused before any run exists.
       if (checked.experiment.spec.kind === 'cnn-classifier') await startBackend(backend as BackendName);
@@ -67,6 +70,8 @@ export function register(program: Command, ctx: CliContext): void {
         args: [
           'run',
           resolve(ctx.cwd, spec),
+          ...args,
+          ...(options.multirun ? ['-m'] : []),
           ...options.set.flatMap((set) => ['--set', set]),
           ...(options.backend !== undefined ? ['--backend', options.backend] : []),
           ...(options.trackingUri !== undefined ? ['--tracking-uri', options.trackingUri] : []),
