@@ -8,3 +8,4 @@ export { validateSpec } from './validate.ts';
 export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
 export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
 export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT } from './source.ts';
+export { parseSeedsOption, requiredPassingSeeds, seedsOf, SeedsOptionError, withSeed } from './seeds.ts';

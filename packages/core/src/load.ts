@@ -10,6 +10,7 @@ import { applyCommandLine, locateOnCommandLine, sweepHint, type Override } from 
 import { setPath, type PathSegment } from './paths.ts';
 import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
 import type { ExperimentSpec } from './spec-types.ts';
+import { seedsOf } from './seeds.ts';
 import { DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride } from './sweep.ts';
 import { validateSpec, type PathLocator } from './validate.ts';
 import { substituteVars } from './vars.ts';
@@ -24,6 +25,8 @@ export interface LoadOptions {
   /** Told when the command line replaces part of the spec's sweep (a --set of a swept path). */
   note?: (message: string) => void;
   maxVariants?: number;
+  /** `--seeds`: run every variant once per seed, whatever the spec's `seed` or `seeds` say. */
+  seeds?: number[];
 }
 
 export interface Variant {
@@ -43,6 +46,8 @@ export interface LoadedExperiment {
   /** The base spec after overrides and vars, with defaults, including its sweep. */
   spec: ExperimentSpec;
   variants: Variant[];
+  /** Every variant runs once per seed (./seeds.ts); one seed unless `seeds` or `--seeds` says more. */
+  seeds: number[];
 }
 
 export function loadExperiment(file: string, options: LoadOptions = {}): LoadedExperiment {
@@ -58,9 +63,16 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   const baseLocate: PathLocator = (path, keyOf) => locateOnCommandLine(commandLine, path, keyOf) ?? locateInSource(source, path, keyOf);
   const fail = (all: SpecIssue[]): SpecError => new SpecError(file, withSweepHints(all, commandLine.overrides, options.multirun ?? false));
 
+  if (options.seeds) {
+    delete raw.seed;
+    raw.seeds = [...options.seeds];
+  }
   const base = resolveSpec(raw, baseLocate);
   const spec = base.spec;
   const issues: SpecIssue[] = [...base.issues];
+  if ('seed' in raw && 'seeds' in raw) {
+    issues.push({ path: 'seeds', message: "give either 'seed' (one run per variant) or 'seeds' (one run per variant and seed), not both", expected: 'seed or seeds', found: 'both', location: baseLocate(['seeds']) });
+  }
   // A malformed sweep cannot be expanded; every other problem of the base is reported together with
   // the variants' own problems, so one run of `xp validate` lists everything.
   if (issues.some((issue) => issue.path === 'sweep' || issue.path.startsWith('sweep.'))) throw fail(issues);
@@ -93,7 +105,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     });
   }
   if (issues.length > 0) throw fail(issues);
-  return { file, source, spec, variants };
+  return { file, source, spec, variants, seeds: seedsOf(spec) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { parseSeedsOption, SeedsOptionError } from '@xp/core';
 import type { CliContext } from './context.ts';
 
 /** Collects a repeatable option's values. */
@@ -35,4 +36,14 @@ export function resolveFromCwd(ctx: CliContext, path: string): string {
   const absolute = isAbsolute(path) ? path : resolve(ctx.cwd, path);
   const shown = relative(process.cwd(), absolute);
   return shown.startsWith('..') ? absolute : shown || '.';
+}
+
+/** `--seeds 5` (seeds 1..5) or `--seeds 3,7,11`. */
+export function seedsOption(value: string): number[] {
+  try {
+    return parseSeedsOption(value);
+  } catch (error) {
+    if (error instanceof SeedsOptionError) throw new InvalidArgumentError(error.message.replace(/^--seeds "[^"]*": /, ''));
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { budgetDetails, budgetText, loadAndCheck } from '../static-checks.ts';
-import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, setOption, variantsOption } from '../options.ts';
+import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
+import { planRuns } from '../../run/run-sweep.ts';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -12,10 +13,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--set <path=value>', 'override a field (repeatable)', setOption, [])
     .option('-m, --multirun', MULTIRUN_HELP)
     .option('--max-variants <n>', 'refuse sweeps larger than this', variantsOption)
-    .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "params", "withinBudget"}]}')
+    .option('--seeds <n|list>', "each variant once per seed: '5' is seeds 1..5, '3,7,11' those seeds", seedsOption)
+    .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "params", "withinBudget"}], "seeds": [..], "runs": [{"name", "variant", "seed"}]}')
     .addHelpText('after', '\nExit codes: 0 every variant is within its parameter budget; 1 a variant is over it (constraints.maxParams), as with xp validate (the plan is printed all the same); 2 invalid spec or usage.')
-    .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean }) => {
-      const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options), maxVariants: options.maxVariants });
+    .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean; seeds?: number[] }) => {
+      const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options), maxVariants: options.maxVariants, seeds: options.seeds });
       // Over budget is a failed check, as in `xp validate`: both exit 1.
       if (variants.some(({ check }) => !check.withinBudget)) ctx.exit(1);
       if (options.json) {
@@ -27,12 +29,16 @@ export function register(program: Command, ctx: CliContext): void {
             params: check.params,
             withinBudget: check.withinBudget,
           })),
+          seeds: experiment.seeds,
+          // One run per variant and seed, named as xp run names them.
+          runs: planRuns({ experiment, variants }).map((run) => ({ name: run.name, variant: run.variantName, seed: run.seed })),
         };
         ctx.stdout(`${JSON.stringify(plan, null, 2)}\n`);
         return;
       }
       const width = Math.max(...variants.map(({ variant }) => variant.name.length), 7);
-      ctx.stdout(`${experiment.spec.name} (${experiment.spec.kind}): ${variants.length} variant${variants.length === 1 ? '' : 's'}\n`);
+      const seeds = experiment.seeds.length > 1 ? ` × ${experiment.seeds.length} seeds (${experiment.seeds.join(', ')}) = ${variants.length * experiment.seeds.length} runs` : '';
+      ctx.stdout(`${experiment.spec.name} (${experiment.spec.kind}): ${variants.length} variant${variants.length === 1 ? '' : 's'}${seeds}\n`);
       for (const { variant, check } of variants) {
         const overrides = Object.entries(variant.overrides)
           .map(([key, value]) => `${key}=${typeof value === 'object' ? '[…]' : String(value)}`)
