@@ -72,7 +72,7 @@ describe('toy-eta-sweep on the default file store', () => {
     expect(report.metric).toBe('E');
     expect(report.runs.map((r) => r.name)).toEqual(['lr=2', 'lr=1', 'lr=0.8', 'lr=0.5', 'lr=0.2', 'lr=0.1']);
     const table = xp(['compare', '--experiment', 'toy-eta-sweep'], { cwd: dir });
-    expect(table.stdout.split('\n').filter((line) => /^\d+\s+lr=/.test(line))).toHaveLength(6);
+    expect(table.stdout.split('\n').filter((line) => /^│ lr=/.test(line))).toHaveLength(6);
   });
 
   it('xp compare --format html opens in Chromium with six curves, sortable by final loss', async (ctx) => {
