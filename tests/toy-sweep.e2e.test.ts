@@ -85,7 +85,7 @@ describe('toy-eta-sweep on the default file store', () => {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`file://${out}`);
       expect(await page.$$eval('#curves svg path[aria-roledescription="line mark"], #curves svg .mark-line path', (p) => p.length)).toBe(6);
-      const names = () => page.$$eval('#runs tbody tr', (rows) => rows.map((row) => (row as HTMLTableRowElement).cells[1].textContent));
+      const names = () => page.$$eval('#runs tbody tr', (rows) => rows.map((row) => (row as HTMLTableRowElement).cells[0].textContent));
       expect(await names()).toEqual(['lr=2', 'lr=1', 'lr=0.8', 'lr=0.5', 'lr=0.2', 'lr=0.1']);
       // The first click sorts ascending (already the order, lowest loss first), the second descending.
       await page.click('#runs th:has-text("E (lower is better)")');
