@@ -117,13 +117,15 @@ describe('Ctrl-C during a cnn-classifier run', () => {
     expect(state.batch).toBeLessThan(469);
     expect(state.optimizer.iterations).toBe(state.batch);
 
-    // xp run --resume continues the killed run from that checkpoint, in a new tracked run.
-    const resumed = xp(['run', 'small.yaml', '--json', '--tracking-uri', join(dir, 'mlruns'), '--resume', run.runId], { cwd: dir, timeoutMs: 170_000 });
+    // The summary prints the killed run's epochs as an integer, and its id's first 8 characters.
+    expect(stderr).toMatch(new RegExp(`KILLED .* ${run.runId.slice(0, 8)}  epochs=0 `));
+    // xp run --resume, given those 8 characters, continues the killed run from that checkpoint, in the same tracked run.
+    const resumed = xp(['run', 'small.yaml', '--json', '--tracking-uri', join(dir, 'mlruns'), '--resume', run.runId.slice(0, 8)], { cwd: dir, timeoutMs: 170_000 });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(new RegExp(`resum\\w* .*epoch 1, batch ${state.batch}`, 'i'));
     const finished = (JSON.parse(resumed.stdout.trim().split('\n').pop()!) as RunJson).runs[0];
     expect(finished.status).toBe('passed');
-    expect(finished.runId).not.toBe(run.runId);
+    expect(finished.runId).toBe(run.runId);
     expect(finished.metrics.epochs).toBe(1);
   }, 300_000);
 });

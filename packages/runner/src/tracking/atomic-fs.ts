@@ -1,18 +1,35 @@
 /**
  * File writes that a concurrent reader (MLflow's UI, `xp compare`, another xp process) never sees
  * half-done.
+ *
+ * Whole-file replacement is write-file-atomic's (temp file, fsync, rename, temp removed on exit),
+ * except where the temp file must not sit beside its target: MLflow reads every file in a run's
+ * params/, tags/ and metrics/ folders as a key, and write-file-atomic always puts its temp file
+ * (`<name>.<hash>`) in the target's own folder, with no option to move it. Measured with its
+ * tmpfileCreated hook: in 200 of 200 writes into a params/ folder, a listing taken mid-write saw the
+ * extra `<key>.<hash>` file, which MLflow would show as a param; and a SIGKILL mid-write (which no
+ * exit handler survives) would leave it there for good. Those writes keep a temp file in the run's
+ * own folder and rename it across (writeKeyFileAtomic).
+ *
+ * Appends have no library: one write(2) on an O_APPEND descriptor is the whole technique.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import writeFileAtomicLib from 'write-file-atomic';
 import { TrackingError } from './errors.ts';
 
+/** Replaces `file` whole: readers see the old or the new content, never a torn one. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await writeFileAtomicLib(file, content, { encoding: 'utf8' });
+}
+
 /**
- * Writes to a temp file in `tempDir` and renames it over `file`: readers see the old or the new
- * content, never a torn one. The temp file must live outside MLflow's params/ tags/ metrics/ folders
- * (MLflow reads every file in them), and on the same filesystem (rename is only atomic there).
+ * The same for a file in one of MLflow's key folders (params/, tags/): the temp file is made in
+ * `tempDir` (outside those folders, on the same filesystem, since rename is only atomic there) and
+ * renamed over `file`. See the module header for why write-file-atomic cannot do this one.
  */
-export async function writeFileAtomic(file: string, content: string, tempDir = path.dirname(file)): Promise<void> {
+export async function writeKeyFileAtomic(file: string, content: string, tempDir: string): Promise<void> {
   const temp = path.join(tempDir, `.xp-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   await fs.writeFile(temp, content, 'utf8');
   try {

@@ -42,9 +42,17 @@ export class MlflowApiError extends TrackingError {
 /** No answer at all: connection refused, reset, DNS failure or timeout. Always worth a retry. */
 export class MlflowUnreachableError extends TrackingError {
   constructor(readonly url: string, cause: unknown) {
-    super(`MLflow server unreachable at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`MLflow server unreachable at ${url}: ${describeCause(cause)}`, { cause });
     this.name = 'MlflowUnreachableError';
   }
+}
+
+/** fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause. */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = cause.cause as { code?: string; message?: string } | undefined;
+  const detail = inner?.code ?? inner?.message;
+  return detail && !cause.message.includes(detail) ? `${cause.message} (${detail})` : cause.message;
 }
 
 export class UnknownExperimentError extends TrackingError {

@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { appendAtomic, copyIntoArtifacts, listFilesRecursive, readFileOrNull, writeFileAtomic } from './atomic-fs.ts';
+import { appendAtomic, copyIntoArtifacts, listFilesRecursive, readFileOrNull, writeFileAtomic, writeKeyFileAtomic } from './atomic-fs.ts';
 import { TrackingError, ParamConflictError } from './errors.ts';
 import { formatMeta, parseMeta, type Meta } from './meta-yaml.ts';
 import {
@@ -120,6 +120,18 @@ export class FileStore implements TrackingStore, TrackingReader {
       tags: [],
       user_id: tags['mlflow.user'] ?? 'unknown',
     });
+    return run;
+  }
+
+  /** Status RUNNING and no end time again, as MLflow's start_run(run_id=...) leaves a run it reopens. */
+  async reopenRun(runId: string): Promise<TrackedRun> {
+    const runDir = await this.findRunDir(runId);
+    const meta = parseMeta((await readFileOrNull(path.join(runDir, META))) ?? '');
+    if (meta.lifecycle_stage !== 'active') throw new TrackingError(`run ${runId} is deleted in ${this.root}`);
+    const run = new FileRun(runId, String(meta.experiment_id), runDir);
+    meta.status = RUN_STATUS_CODES.RUNNING;
+    meta.end_time = null;
+    await run.writeMeta(meta);
     return run;
   }
 
@@ -245,6 +257,7 @@ class FileRun implements TrackedRun {
     }
   }
 
+  /** A point without a timestamp gets the time of this call: when the caller measured it, as near as we know. */
   async logMetrics(points: MetricPoint[]): Promise<void> {
     const linesByKey = new Map<string, string>();
     const now = Date.now();
@@ -287,7 +300,7 @@ class FileRun implements TrackedRun {
   /** Temp files go in the run directory itself: MLflow would read one left in params/ or tags/. */
   private async writeKeyFile(file: string, value: string): Promise<void> {
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, value, this.runDir);
+    await writeKeyFileAtomic(file, value, this.runDir);
   }
 }
 

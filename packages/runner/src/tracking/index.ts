@@ -1,5 +1,6 @@
 /** Opens the tracking store a URI names; the rest of xp only sees TrackingStore and TrackingReader. */
 import { FileStore } from './file-store.ts';
+import { mlflowAuthHeaders } from './mlflow-env.ts';
 import { RestStore } from './rest-store.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { TrackingReader, TrackingStore } from './types.ts';
@@ -21,12 +22,14 @@ export type OpenedTrackingStore = TrackingStore & TrackingReader;
 export function openTrackingStore(options: OpenTrackingStoreOptions): OpenedTrackingStore {
   const location = parseTrackingUri(resolveTrackingUri(options.uri, options.env), options.cwd);
   if (location.kind === 'file') return new FileStore(location.root);
-  return new RestStore(location.url, { cwd: options.cwd, log: options.log, retry: options.retry });
+  return new RestStore(location.url, { cwd: options.cwd, log: options.log, retry: options.retry, headers: mlflowAuthHeaders(options.env) });
 }
 
 export { FileStore } from './file-store.ts';
 export { RestStore } from './rest-store.ts';
 export { syncSpool, type SyncReport } from './spool-sync.ts';
+export { experimentNameFrom, mlflowAuthHeaders } from './mlflow-env.ts';
+export { findRunToResume, resumingStore } from './resume.ts';
 export { parseTrackingUri, resolveTrackingUri, DEFAULT_TRACKING_URI, type TrackingLocation } from './uri.ts';
 export * from './errors.ts';
 export type * from './types.ts';

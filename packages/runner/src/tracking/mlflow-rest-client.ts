@@ -44,11 +44,23 @@ export interface WireExperiment {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+export interface MlflowRestClientOptions {
+  /** Sent with every request: the Authorization header of a server behind auth (see mlflow-env.ts). */
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
 export class MlflowRestClient {
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
   constructor(
     readonly baseUrl: string,
-    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
-  ) {}
+    options: MlflowRestClientOptions = {},
+  ) {
+    this.headers = options.headers ?? {};
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
 
   /** Calls /api/2.0/mlflow/<endpoint>: GET with `body` as query string, POST with it as JSON. */
   async call<T>(method: 'GET' | 'POST', endpoint: string, body: Record<string, unknown> = {}): Promise<T> {
@@ -74,7 +86,7 @@ export class MlflowRestClient {
 
   async health(): Promise<boolean> {
     try {
-      const response = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${this.baseUrl}/health`, { headers: this.headers, signal: AbortSignal.timeout(2_000) });
       return response.ok;
     } catch {
       return false;
@@ -85,7 +97,7 @@ export class MlflowRestClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await fetch(url, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(this.timeoutMs) });
       text = await response.text();
     } catch (error) {
       throw new MlflowUnreachableError(this.baseUrl, error);
@@ -99,6 +111,11 @@ export class MlflowRestClient {
         message = parsed.message ?? message;
       } catch {
         // Not JSON (a proxy's HTML error page): keep the raw text.
+      }
+      if (response.status === 401 || response.status === 403) {
+        message += this.headers.Authorization
+          ? ' (the server refused the credentials in MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)'
+          : ' (the server wants credentials: set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
       }
       throw new MlflowApiError(response.status, errorCode, `MLflow ${init.method} ${url.replace(this.baseUrl, '')}: ${response.status} ${errorCode ?? ''} ${message}`.trim());
     }

@@ -6,13 +6,20 @@
  * every later write of that run, so their order is kept. end() tries to deliver the spool if the
  * server is back; otherwise `xp sync` does it later (see spool-sync.ts).
  *
+ * A server that is down from the start is no different: the experiment lookup and the run's creation
+ * are spooled too. Such a run gets a local id (a UUID, like the ids MLflow gives), under which its
+ * outputs are staged and its writes spooled; replay creates it on the server and maps the local id to
+ * the server's (spool.ts). The user is told once, in one line, and the store's description (printed
+ * in the run's summary) says how many runs wait in the spool.
+ *
  * Artifacts: the run's artifactDir is a local staging directory (.xp/runs/<runId>/), uploaded through
  * the server's artifact proxy at end().
  */
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { copyIntoArtifacts, listFilesRecursive } from './atomic-fs.ts';
-import { MlflowApiError, TrackingError } from './errors.ts';
+import { TrackingError } from './errors.ts';
 import { TAG_PARENT_RUN_ID, TAG_RUN_NAME, latestValues, sortHistory, systemTags, validateKey } from './mlflow-conventions.ts';
 import {
   MlflowRestClient,
@@ -24,8 +31,17 @@ import {
   type WireRun,
 } from './mlflow-rest-client.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from './retry.ts';
-import { fetchMetricHistory, proxyRoot, sendOp, type ServerOp } from './server-ops.ts';
-import { RunSpool, spoolFile } from './spool.ts';
+import {
+  createServerRun,
+  fetchMetricHistory,
+  getExperimentByName,
+  getOrCreateExperimentOn,
+  getRun,
+  proxyRoot,
+  sendOp,
+  type ServerOp,
+} from './server-ops.ts';
+import { RunSpool, isUncreatedLocalRun, localIdOf, mappedRunId, readSpool, spoolDir, spoolFile } from './spool.ts';
 import { replaySpoolFile } from './spool-sync.ts';
 import type {
   CreateRunOptions,
@@ -44,67 +60,125 @@ export interface RestStoreOptions {
   retry?: RetryPolicy;
   /** Warnings for the user (server unreachable, spooling...). Default: stderr. */
   log?: (line: string) => void;
+  /** Sent with every request: the Authorization header of a server behind auth (mlflowAuthHeaders). */
+  headers?: Record<string, string>;
 }
 
+/**
+ * The experiment id getOrCreateExperiment answers while the server is unreachable: the name, to be
+ * looked up (or created) when the run's createRun record is replayed.
+ */
+const PENDING_EXPERIMENT = 'pending:';
+
 export class RestStore implements TrackingStore, TrackingReader {
-  readonly description: string;
   readonly client: MlflowRestClient;
   readonly retry: RetryPolicy;
   readonly log: (line: string) => void;
   /** Set when a write could not be delivered: later writes go straight to the spool instead of each waiting out the retries. */
   offline = false;
+  /** Runs of this process whose writes wait in the spool. */
+  private readonly spooled = new Set<string>();
+  private warned = false;
 
   constructor(
     readonly url: string,
     readonly options: RestStoreOptions,
   ) {
-    this.description = `MLflow server ${url}`;
-    this.client = new MlflowRestClient(url);
+    this.client = new MlflowRestClient(url, { headers: options.headers });
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
   }
 
-  async getOrCreateExperiment(name: string): Promise<string> {
-    const existing = await this.getExperimentByName(name);
-    if (existing) {
-      if (existing.lifecycle_stage !== 'active') {
-        throw new TrackingError(`experiment ${JSON.stringify(name)} is deleted on ${this.url}; restore it in MLflow or choose another tracking.experiment`);
-      }
-      return existing.experiment_id;
-    }
-    try {
-      const created = await withRetry(() => this.client.call<{ experiment_id: string }>('POST', 'experiments/create', { name }), this.retry);
-      return created.experiment_id;
-    } catch (error) {
-      // Another process created it between our lookup and our create.
-      if (error instanceof MlflowApiError && error.errorCode === 'RESOURCE_ALREADY_EXISTS') {
-        const winner = await this.getExperimentByName(name);
-        if (winner) return winner.experiment_id;
-      }
-      throw error;
-    }
+  /** "MLflow server http://…", and while runs wait in the spool, how many and what delivers them. */
+  get description(): string {
+    const base = `MLflow server ${this.url}`;
+    if (this.spooled.size === 0) return base;
+    const runs = `${this.spooled.size} run${this.spooled.size === 1 ? '' : 's'}`;
+    return `${base} (unreachable: ${runs} spooled in ${path.relative(this.options.cwd, spoolDir(this.options.cwd)) || '.'}; 'xp sync' delivers them)`;
   }
 
-  /** Creating a run needs the server's answer (the run id), so it is retried but never spooled. */
+  async getOrCreateExperiment(name: string): Promise<string> {
+    if (!this.offline) {
+      try {
+        return await getOrCreateExperimentOn(this.client, name, this.retry);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        this.goOffline(error as Error);
+      }
+    }
+    return PENDING_EXPERIMENT + name;
+  }
+
+  /**
+   * Creates the run on the server; when the server cannot be reached (or the parent run is itself
+   * still waiting to be created), creates it locally and spools its creation.
+   */
   async createRun(experimentId: string, options: CreateRunOptions): Promise<TrackedRun> {
     const tags: Record<string, string> = { ...systemTags(), ...options.tags, [TAG_RUN_NAME]: options.name };
-    if (options.parentRunId) tags[TAG_PARENT_RUN_ID] = options.parentRunId;
     for (const key of Object.keys(tags)) validateKey(key, 'tag');
-    const { run } = await withRetry(
-      () =>
-        this.client.call<{ run: WireRun }>('POST', 'runs/create', {
-          experiment_id: experimentId,
-          run_name: options.name,
-          start_time: Date.now(),
-          user_id: tags['mlflow.user'],
-          tags: toKeyValues(tags),
-        }),
-      this.retry,
-    );
-    const runId = run.info.run_id;
-    const artifactDir = path.join(this.options.cwd, '.xp', 'runs', runId);
+    const startTime = Date.now();
+    const cwd = this.options.cwd;
+    let parentWaits = false;
+    if (options.parentRunId) {
+      parentWaits = await isUncreatedLocalRun(cwd, options.parentRunId);
+      tags[TAG_PARENT_RUN_ID] = (await mappedRunId(cwd, options.parentRunId)) ?? options.parentRunId;
+    }
+    if (!this.offline && !parentWaits) {
+      try {
+        const serverExperimentId = experimentId.startsWith(PENDING_EXPERIMENT)
+          ? await getOrCreateExperimentOn(this.client, experimentId.slice(PENDING_EXPERIMENT.length), this.retry)
+          : experimentId;
+        const { info } = await createServerRun(
+          this.client,
+          { experimentId: serverExperimentId, runName: options.name, startTime, userId: tags['mlflow.user'], tags: toKeyValues(tags) },
+          this.retry,
+        );
+        const artifactDir = path.join(cwd, '.xp', 'runs', info.run_id);
+        await fs.mkdir(artifactDir, { recursive: true });
+        return new RestRun(this, info.run_id, serverExperimentId, info.artifact_uri, artifactDir);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        this.goOffline(error as Error);
+      }
+    }
+    const localId = randomUUID().replace(/-/g, '');
+    const artifactDir = path.join(cwd, '.xp', 'runs', localId);
     await fs.mkdir(artifactDir, { recursive: true });
-    return new RestRun(this, runId, experimentId, run.info.artifact_uri, artifactDir);
+    const run = new RestRun(this, localId, experimentId, null, artifactDir);
+    const pending = experimentId.startsWith(PENDING_EXPERIMENT);
+    await run.spoolCreation({
+      op: 'createRun',
+      ...(pending ? { experimentName: experimentId.slice(PENDING_EXPERIMENT.length) } : { experimentId }),
+      runName: options.name,
+      startTime,
+      userId: tags['mlflow.user'],
+      tags: toKeyValues(tags),
+    });
+    return run;
+  }
+
+  /**
+   * Opens an existing run again to log into it (`xp run --resume`), as MLflow's start_run(run_id=...)
+   * does: status RUNNING, and the run's staged outputs (checkpoints) are where its new outputs go.
+   */
+  async reopenRun(runId: string): Promise<TrackedRun> {
+    const cwd = this.options.cwd;
+    if (await isUncreatedLocalRun(cwd, runId)) {
+      // Never reached the server: keep spooling into it.
+      const creation = (await readSpool(spoolFile(cwd, runId)))[0].op as Extract<ServerOp, { op: 'createRun' }>;
+      const experimentId = creation.experimentId ?? PENDING_EXPERIMENT + (creation.experimentName ?? '');
+      const run = new RestRun(this, runId, experimentId, null, path.join(cwd, '.xp', 'runs', runId), true);
+      await run.reopen();
+      return run;
+    }
+    const serverId = (await mappedRunId(cwd, runId)) ?? runId;
+    const wire = await getRun(this.client, serverId, this.retry);
+    if (wire.info.lifecycle_stage !== 'active') throw new TrackingError(`run ${serverId} is deleted on ${this.url}`);
+    const artifactDir = (await this.localArtifactDir(serverId)) ?? path.join(cwd, '.xp', 'runs', serverId);
+    await fs.mkdir(artifactDir, { recursive: true });
+    const run = new RestRun(this, serverId, wire.info.experiment_id, wire.info.artifact_uri, artifactDir);
+    await run.reopen();
+    return run;
   }
 
   async listExperiments(): Promise<ExperimentInfo[]> {
@@ -127,14 +201,20 @@ export class RestStore implements TrackingStore, TrackingReader {
   }
 
   async findExperiment(name: string): Promise<ExperimentInfo | null> {
-    const experiment = await this.getExperimentByName(name);
+    const experiment = await getExperimentByName(this.client, name, this.retry);
     return experiment && experiment.lifecycle_stage === 'active' ? { experimentId: experiment.experiment_id, name: experiment.name } : null;
   }
 
   async localArtifactDir(runId: string): Promise<string | null> {
-    // Runs logged from this directory keep their staged outputs here after upload.
-    const staged = path.join(this.options.cwd, '.xp', 'runs', runId);
-    return (await fs.stat(staged).then((s) => s.isDirectory()).catch(() => false)) ? staged : null;
+    // Runs logged from this directory keep their staged outputs here after upload; a run created
+    // offline keeps them under its local id.
+    const cwd = this.options.cwd;
+    for (const id of [runId, await localIdOf(cwd, runId)]) {
+      if (id === null) continue;
+      const staged = path.join(cwd, '.xp', 'runs', id);
+      if (await fs.stat(staged).then((s) => s.isDirectory()).catch(() => false)) return staged;
+    }
+    return null;
   }
 
   async listRuns(experimentId: string): Promise<RunRecord[]> {
@@ -161,35 +241,56 @@ export class RestStore implements TrackingStore, TrackingReader {
     return sortHistory(await fetchMetricHistory(this.client, runId, key, this.retry));
   }
 
-  private async getExperimentByName(name: string): Promise<WireExperiment | null> {
-    try {
-      const { experiment } = await withRetry(
-        () => this.client.call<{ experiment: WireExperiment }>('GET', 'experiments/get-by-name', { experiment_name: name }),
-        this.retry,
-      );
-      return experiment;
-    } catch (error) {
-      if (error instanceof MlflowApiError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST') return null;
-      throw error;
-    }
+  /** The one warning a user gets when the server stops answering; later writes spool without a word. */
+  goOffline(error: Error): void {
+    this.offline = true;
+    if (this.warned) return;
+    this.warned = true;
+    this.log(
+      `warning: ${error.message}. Training goes on; tracking writes are spooled to ${spoolDir(this.options.cwd)} ` +
+        `('xp sync' delivers them once the server is up).`,
+    );
+  }
+
+  noteSpooled(runId: string): void {
+    this.spooled.add(runId);
+  }
+
+  noteDelivered(runId: string): void {
+    this.spooled.delete(runId);
   }
 }
 
 class RestRun implements TrackedRun {
   private readonly spool: RunSpool;
-  /** Once one write of this run is spooled, all later ones are too, so replay keeps their order. */
-  private spooling = false;
-  /** Writes run one after another even if a caller does not await, for the same reason. */
+  /** Writes run one after another even if a caller does not await, so the server and the spool see them in order. */
   private queue: Promise<unknown> = Promise.resolve();
 
+  /**
+   * @param artifactUri the server's artifact URI for the run; null for a run created offline, whose
+   *   uploads are spooled by their path under the run and resolved at replay.
+   * @param spooling once one write of this run is spooled, all later ones are too, so replay keeps
+   *   their order; true from the start for a run created offline.
+   */
   constructor(
     private readonly store: RestStore,
     readonly runId: string,
     readonly experimentId: string,
-    private readonly artifactUri: string,
+    private readonly artifactUri: string | null,
     readonly artifactDir: string,
+    private spooling = artifactUri === null,
   ) {
     this.spool = new RunSpool(spoolFile(store.options.cwd, runId), store.url, runId);
+    if (this.spooling) store.noteSpooled(runId);
+  }
+
+  /** The run's creation, the first record of its spool. */
+  spoolCreation(op: Extract<ServerOp, { op: 'createRun' }>): Promise<void> {
+    return this.write(op);
+  }
+
+  reopen(): Promise<void> {
+    return this.write({ op: 'updateRun', status: 'RUNNING' });
   }
 
   logParams(params: Record<string, string>): Promise<void> {
@@ -197,6 +298,7 @@ class RestRun implements TrackedRun {
     return this.write({ op: 'logBatch', metrics: [], params: toKeyValues(params), tags: [] });
   }
 
+  /** A point without a timestamp gets the time of this call: when the caller measured it, as near as we know. */
   logMetrics(points: MetricPoint[]): Promise<void> {
     if (!points.length) return Promise.resolve();
     const now = Date.now();
@@ -217,9 +319,11 @@ class RestRun implements TrackedRun {
   }
 
   async end(status: Exclude<RunStatus, 'RUNNING'>): Promise<void> {
-    const root = proxyRoot(this.artifactUri);
     const files = await listFilesRecursive(this.artifactDir);
-    if (files.length && root === null) {
+    const root = this.artifactUri === null ? null : proxyRoot(this.artifactUri);
+    if (this.artifactUri === null) {
+      for (const file of files) await this.write({ op: 'uploadArtifact', localPath: path.join(this.artifactDir, file), artifactPath: file });
+    } else if (files.length && root === null) {
       this.store.log(
         `warning: ${this.store.url} does not proxy artifacts (run artifact URI ${this.artifactUri}); start it with --serve-artifacts. ` +
           `Run ${this.runId}'s files stay in ${this.artifactDir}.`,
@@ -247,24 +351,25 @@ class RestRun implements TrackedRun {
         return;
       } catch (error) {
         if (!isTransient(error)) throw error;
-        this.store.offline = true;
-        this.store.log(`warning: ${(error as Error).message}; spooling run ${this.runId}'s tracking writes to ${this.spool.file} (replay with 'xp sync')`);
+        this.store.goOffline(error as Error);
       }
     }
-    this.spooling = true;
+    if (!this.spooling) {
+      this.spooling = true;
+      this.store.noteSpooled(this.runId);
+    }
     await this.spool.append(op);
   }
 
   /** The server may be back by the end of the run: deliver the spool now rather than leave it to `xp sync`. */
   private async deliverSpool(): Promise<void> {
-    if (!(await this.store.client.health())) {
-      this.store.log(`warning: ${this.store.url} still unreachable; run ${this.runId} is spooled in ${this.spool.file}; run 'xp sync' when the server is back`);
-      return;
-    }
+    // Still down: the warning was given when it went down, and the run's summary says what waits.
+    if (!(await this.store.client.health())) return;
     try {
-      await replaySpoolFile(this.store.client, this.spool.file, this.store.retry);
+      await replaySpoolFile(this.store.client, this.spool.file, { cwd: this.store.options.cwd, retry: this.store.retry });
       this.store.offline = false;
       this.spooling = false;
+      this.store.noteDelivered(this.runId);
     } catch (error) {
       this.store.log(`warning: could not deliver ${this.spool.file} (${(error as Error).message}); run 'xp sync' later`);
     }

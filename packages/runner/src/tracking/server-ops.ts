@@ -3,37 +3,135 @@
  * the spool while it does not, and replayed from there by `xp sync`.
  */
 import { promises as fs } from 'node:fs';
-import { fromWireValue, type MlflowRestClient, type WireKeyValue, type WireMetric } from './mlflow-rest-client.ts';
+import { MlflowApiError, TrackingError } from './errors.ts';
+import { fromWireValue, type MlflowRestClient, type WireExperiment, type WireKeyValue, type WireMetric, type WireRun } from './mlflow-rest-client.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import type { MetricPoint, RunStatus } from './types.ts';
 
 export type ServerOp =
+  /**
+   * Creating a run the server could not be asked to create: the run got a local id (the spool's
+   * runId), which replay maps to the id the server gives it (see spool.ts, RunIdMap). The experiment
+   * is named when it could not be looked up either.
+   */
+  | { op: 'createRun'; experimentId?: string; experimentName?: string; runName: string; startTime: number; userId?: string; tags: WireKeyValue[] }
   | { op: 'logBatch'; metrics: WireMetric[]; params: WireKeyValue[]; tags: WireKeyValue[] }
-  /** proxyPath: where the file goes under the server's artifact proxy, e.g. "1/<runId>/artifacts/model.json". */
-  | { op: 'uploadArtifact'; localPath: string; proxyPath: string }
-  | { op: 'updateRun'; status: Exclude<RunStatus, 'RUNNING'>; endTime: number };
+  /**
+   * proxyPath: where the file goes under the server's artifact proxy, e.g. "1/<runId>/artifacts/model.json";
+   * for a run created offline, artifactPath (relative to the run's artifact root) instead, resolved at replay.
+   */
+  | { op: 'uploadArtifact'; localPath: string; proxyPath?: string; artifactPath?: string }
+  /** RUNNING (no endTime) reopens a run, as MLflow's start_run(run_id=...) does. */
+  | { op: 'updateRun'; status: RunStatus; endTime?: number };
+
+/** Tag on a run created from the spool: its local id, so a replay cut short finds it instead of creating it twice. */
+export const TAG_LOCAL_RUN_ID = 'xp.localRunId';
 
 /** MLflow's log-batch limits per request. */
 const MAX_METRICS = 1000;
 const MAX_PARAMS = 100;
 const MAX_TAGS = 100;
 
+/** Sends one write of run `runId` (a server id). createRun is not sent here: replay handles it (spool-sync.ts). */
 export async function sendOp(client: MlflowRestClient, runId: string, op: ServerOp, retry: RetryPolicy): Promise<void> {
   switch (op.op) {
+    case 'createRun':
+      throw new TrackingError('internal: a createRun record is replayed by spool-sync, not sent by sendOp');
     case 'logBatch':
       for (const batch of chunkBatch(op)) {
         await withRetry(() => client.call('POST', 'runs/log-batch', { run_id: runId, ...batch }), retry);
       }
       return;
     case 'uploadArtifact': {
+      let proxyPath = op.proxyPath;
+      if (proxyPath === undefined) {
+        const root = proxyRoot((await getRun(client, runId, retry)).info.artifact_uri);
+        if (root === null) throw new TrackingError(`${client.baseUrl} does not proxy artifacts; start it with --serve-artifacts to upload ${op.localPath}`);
+        proxyPath = `${root}/${op.artifactPath ?? ''}`;
+      }
       const content = await fs.readFile(op.localPath);
-      await withRetry(() => client.putArtifact(op.proxyPath, content), retry);
+      await withRetry(() => client.putArtifact(proxyPath, content), retry);
       return;
     }
     case 'updateRun':
       await withRetry(() => client.call('POST', 'runs/update', { run_id: runId, status: op.status, end_time: op.endTime }), retry);
       return;
   }
+}
+
+export async function getRun(client: MlflowRestClient, runId: string, retry: RetryPolicy): Promise<WireRun> {
+  const { run } = await withRetry(() => client.call<{ run: WireRun }>('GET', 'runs/get', { run_id: runId }), retry);
+  return run;
+}
+
+export async function getExperimentByName(client: MlflowRestClient, name: string, retry: RetryPolicy): Promise<WireExperiment | null> {
+  try {
+    const { experiment } = await withRetry(() => client.call<{ experiment: WireExperiment }>('GET', 'experiments/get-by-name', { experiment_name: name }), retry);
+    return experiment;
+  } catch (error) {
+    if (error instanceof MlflowApiError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST') return null;
+    throw error;
+  }
+}
+
+/** The id of the active experiment `name` on the server, created if need be; a deleted one is refused. */
+export async function getOrCreateExperimentOn(client: MlflowRestClient, name: string, retry: RetryPolicy): Promise<string> {
+  const existing = await getExperimentByName(client, name, retry);
+  if (existing) {
+    if (existing.lifecycle_stage !== 'active') {
+      throw new TrackingError(`experiment ${JSON.stringify(name)} is deleted on ${client.baseUrl}; restore it in MLflow or choose another tracking.experiment`);
+    }
+    return existing.experiment_id;
+  }
+  try {
+    const created = await withRetry(() => client.call<{ experiment_id: string }>('POST', 'experiments/create', { name }), retry);
+    return created.experiment_id;
+  } catch (error) {
+    // Another process created it between our lookup and our create.
+    if (error instanceof MlflowApiError && error.errorCode === 'RESOURCE_ALREADY_EXISTS') {
+      const winner = await getExperimentByName(client, name, retry);
+      if (winner) return winner.experiment_id;
+    }
+    throw error;
+  }
+}
+
+export interface NewServerRun {
+  experimentId: string;
+  runName: string;
+  startTime: number;
+  userId?: string;
+  tags: WireKeyValue[];
+}
+
+export async function createServerRun(client: MlflowRestClient, run: NewServerRun, retry: RetryPolicy): Promise<WireRun> {
+  const { run: created } = await withRetry(
+    () =>
+      client.call<{ run: WireRun }>('POST', 'runs/create', {
+        experiment_id: run.experimentId,
+        run_name: run.runName,
+        start_time: run.startTime,
+        user_id: run.userId,
+        tags: run.tags,
+      }),
+    retry,
+  );
+  return created;
+}
+
+/** The run of an experiment that carries TAG_LOCAL_RUN_ID = localId, if one was already created. */
+export async function findRunByLocalId(client: MlflowRestClient, experimentId: string, localId: string, retry: RetryPolicy): Promise<string | null> {
+  const { runs } = await withRetry(
+    () =>
+      client.call<{ runs?: WireRun[] }>('POST', 'runs/search', {
+        experiment_ids: [experimentId],
+        filter: `tags.\`${TAG_LOCAL_RUN_ID}\` = '${localId.replace(/'/g, '')}'`,
+        max_results: 1,
+        run_view_type: 'ALL',
+      }),
+    retry,
+  );
+  return runs?.[0]?.info.run_id ?? null;
 }
 
 function* chunkBatch(op: Extract<ServerOp, { op: 'logBatch' }>) {

@@ -3,14 +3,28 @@
  * server is back). Safe to run again after an interruption: replayed records are listed in the
  * spool's .done file, and metric points the server already holds (a write that reached it although
  * its answer did not reach us) are filtered out, since MLflow appends metric points unconditionally.
- * Params, tags, run status and artifact uploads are idempotent on the server.
+ * Params, tags, run status and artifact uploads are idempotent on the server; a run created from the
+ * spool is tagged with its local id and looked up by it before it is created again.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { MlflowRestClient, fromWireValue } from './mlflow-rest-client.ts';
+import { mlflowAuthHeaders } from './mlflow-env.ts';
+import { MlflowRestClient, fromWireValue, type WireKeyValue } from './mlflow-rest-client.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import { fetchMetricHistory, sendOp, type ServerOp } from './server-ops.ts';
-import { markReplayed, progressFile, readProgress, readSpool, spoolDir } from './spool.ts';
+import { TAG_PARENT_RUN_ID } from './mlflow-conventions.ts';
+import {
+  TAG_LOCAL_RUN_ID,
+  createServerRun,
+  fetchMetricHistory,
+  findRunByLocalId,
+  getOrCreateExperimentOn,
+  sendOp,
+  type ServerOp,
+} from './server-ops.ts';
+import { mappedRunId, markReplayed, progressFile, readProgress, readSpool, recordMappedRunId, spoolDir, spoolFile, type SpoolRecord } from './spool.ts';
+
+/** Tags whose value is a run id, which for a run created offline is its local id until replay maps it. */
+export const RUN_ID_TAGS = [TAG_PARENT_RUN_ID, 'xp.resumedFrom'];
 
 export interface SyncReport {
   /** Spool files fully delivered (and removed). */
@@ -26,6 +40,14 @@ export interface SyncReport {
 export interface SyncOptions {
   cwd: string;
   retry?: RetryPolicy;
+  /** For the server's credentials (MLFLOW_TRACKING_TOKEN, ...). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Where replay keeps the local → server run-id map, and the parents' spools it may have to create first. */
+export interface ReplayContext {
+  cwd: string;
+  retry: RetryPolicy;
 }
 
 /**
@@ -35,6 +57,8 @@ export interface SyncOptions {
 export async function syncSpool(uri: string | undefined, options: SyncOptions): Promise<SyncReport> {
   const report: SyncReport = { delivered: [], failed: [], skipped: [], sent: 0 };
   const dir = spoolDir(options.cwd);
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const headers = mlflowAuthHeaders(options.env ?? process.env);
   let names: string[];
   try {
     names = (await fs.readdir(dir)).filter((name) => name.endsWith('.jsonl')).sort();
@@ -45,7 +69,13 @@ export async function syncSpool(uri: string | undefined, options: SyncOptions): 
   const wanted = uri?.replace(/\/+$/, '');
   for (const name of names) {
     const file = path.join(dir, name);
-    const records = await readSpool(file);
+    let records: SpoolRecord[];
+    try {
+      records = await readSpool(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // delivered meanwhile (a parent run, or another process)
+      throw error;
+    }
     const target = records[0]?.uri;
     if (target === undefined) {
       await removeSpool(file);
@@ -56,7 +86,7 @@ export async function syncSpool(uri: string | undefined, options: SyncOptions): 
       continue;
     }
     try {
-      report.sent += await replaySpoolFile(new MlflowRestClient(target), file, options.retry ?? DEFAULT_RETRY);
+      report.sent += await replaySpoolFile(new MlflowRestClient(target, { headers }), file, { cwd: options.cwd, retry });
       report.delivered.push(file);
     } catch (error) {
       report.failed.push({ file, error: (error as Error).message });
@@ -66,21 +96,61 @@ export async function syncSpool(uri: string | undefined, options: SyncOptions): 
 }
 
 /** Sends the records of one spool not yet replayed, in order; removes the spool once all are delivered. */
-export async function replaySpoolFile(client: MlflowRestClient, file: string, retry: RetryPolicy): Promise<number> {
+export async function replaySpoolFile(client: MlflowRestClient, file: string, context: ReplayContext): Promise<number> {
   const records = await readSpool(file);
   const done = await readProgress(file);
-  const known = new KnownMetricPoints(client, retry);
+  const known = new KnownMetricPoints(client, context.retry);
   let sent = 0;
   for (const record of records) {
     if (done.has(record.seq)) continue;
-    const op = record.op.op === 'logBatch' ? await known.withoutKnown(record.runId, record.op) : record.op;
-    await sendOp(client, record.runId, op, retry);
-    known.remember(record.runId, op);
+    if (record.op.op === 'createRun') {
+      await createFromRecord(client, record, context, 0);
+    } else {
+      const runId = (await mappedRunId(context.cwd, record.runId)) ?? record.runId;
+      let op: ServerOp = record.op;
+      if (op.op === 'logBatch') op = await known.withoutKnown(runId, { ...op, tags: await translateRunIdTags(client, op.tags, context, 0) });
+      await sendOp(client, runId, op, context.retry);
+      known.remember(runId, op);
+    }
     await markReplayed(file, record.seq);
     sent++;
   }
   await removeSpool(file);
   return sent;
+}
+
+/** Creates the run a createRun record stands for (or finds the one an interrupted replay created) and maps its local id. */
+async function createFromRecord(client: MlflowRestClient, record: SpoolRecord, context: ReplayContext, depth: number): Promise<string> {
+  const op = record.op as Extract<ServerOp, { op: 'createRun' }>;
+  const experimentId = op.experimentId ?? (await getOrCreateExperimentOn(client, op.experimentName ?? 'Default', context.retry));
+  let runId = await findRunByLocalId(client, experimentId, record.runId, context.retry);
+  if (runId === null) {
+    const tags = await translateRunIdTags(client, op.tags, context, depth);
+    tags.push({ key: TAG_LOCAL_RUN_ID, value: record.runId });
+    runId = (await createServerRun(client, { experimentId, runName: op.runName, startTime: op.startTime, userId: op.userId, tags }, context.retry)).info.run_id;
+  }
+  await recordMappedRunId(context.cwd, record.runId, record.uri, runId);
+  return runId;
+}
+
+/** Tag values naming a run created offline become its server id; such a run not yet created (a parent still running, say) is created first. */
+async function translateRunIdTags(client: MlflowRestClient, tags: WireKeyValue[], context: ReplayContext, depth: number): Promise<WireKeyValue[]> {
+  const out: WireKeyValue[] = [];
+  for (const tag of tags) {
+    out.push(RUN_ID_TAGS.includes(tag.key) ? { key: tag.key, value: await serverIdFor(client, tag.value, context, depth) } : tag);
+  }
+  return out;
+}
+
+async function serverIdFor(client: MlflowRestClient, runId: string, context: ReplayContext, depth: number): Promise<string> {
+  const mapped = await mappedRunId(context.cwd, runId);
+  if (mapped !== null || depth > 16) return mapped ?? runId;
+  const file = spoolFile(context.cwd, runId);
+  const first = (await readSpool(file).catch(() => []))[0];
+  if (!first || first.op.op !== 'createRun' || (await readProgress(file)).has(first.seq)) return runId;
+  const created = await createFromRecord(client, first, context, depth + 1);
+  await markReplayed(file, first.seq);
+  return created;
 }
 
 /** The metric points a run already has on the server, fetched once per (run, key). */

@@ -10,7 +10,10 @@ export interface MetricPoint {
   key: string;
   value: number;
   step: number;
-  /** Milliseconds since the epoch; defaults to now. */
+  /**
+   * When the value was measured, in milliseconds since the epoch. Set it when points are logged in a
+   * batch after the fact; left out, it is the time of the logMetrics call that carries the point.
+   */
   timestamp?: number;
 }
 
@@ -39,6 +42,12 @@ export interface TrackingStore {
   readonly description: string;
   getOrCreateExperiment(name: string): Promise<string>;
   createRun(experimentId: string, options: CreateRunOptions): Promise<TrackedRun>;
+  /**
+   * Opens an existing run again so that new writes go into it (MLflow's start_run(run_id=...)): its
+   * status is RUNNING again, and its artifactDir is the one it had. Throws where the run is gone or
+   * the store cannot reach it.
+   */
+  reopenRun?(runId: string): Promise<TrackedRun>;
 }
 
 /** The read side, for `xp compare`; both stores implement it. */

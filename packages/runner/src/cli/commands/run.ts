@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { openTrackingStore } from '../../tracking/index.ts';
-import type { TrackingReader, TrackingStore } from '../../tracking/types.ts';
+import { TrackingError } from '../../tracking/errors.ts';
+import { findRunToResume, resumingStore } from '../../tracking/resume.ts';
+import type { RunRecord, TrackingReader, TrackingStore } from '../../tracking/types.ts';
 import { runSweep, type SweepReport } from '../../run/run-sweep.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
@@ -55,11 +57,14 @@ export function register(program: Command, ctx: CliContext): void {
       else await quietTensorFlow();
       const store = openTrackingStore({ uri: options.trackingUri ?? checked.experiment.spec.tracking?.uri, cwd: ctx.cwd, env: ctx.env });
       let resumeFrom: string | undefined;
+      let runStore: TrackingStore = store;
       if (options.resume !== undefined) {
         const earlier = await findResumableRun(store, options.resume);
         checked.variants = checked.variants.filter(({ variant }) => variant.name === earlier.variant);
-        if (checked.variants.length === 0) throw new UsageError(`run ${options.resume} was variant '${earlier.variant}', which this spec does not have`);
+        if (checked.variants.length === 0) throw new UsageError(`run ${earlier.record.runId} was variant '${earlier.variant}', which this spec does not have`);
         resumeFrom = earlier.dir;
+        // The variant's run is the earlier run, reopened, where the store can (else a new one tagged xp.resumedFrom).
+        runStore = resumingStore(store, earlier.record, (line) => ctx.stderr(`${line}\n`));
       }
       if (options.onlyVariant !== undefined) {
         checked.variants = checked.variants.filter(({ variant }) => variant.name === options.onlyVariant);
@@ -92,7 +97,7 @@ export function register(program: Command, ctx: CliContext): void {
       process.on('SIGINT', onSigint);
       let report: SweepReport;
       try {
-        report = await runSweep({ checked, store, backend, log: (line) => ctx.stderr(`${line}\n`), signal: controller.signal, resumeFrom, parallel, parentRunId: options.parentRunId });
+        report = await runSweep({ checked, store: runStore, backend, log: (line) => ctx.stderr(`${line}\n`), signal: controller.signal, resumeFrom, parallel, parentRunId: options.parentRunId });
       } finally {
         process.off('SIGINT', onSigint);
       }
@@ -111,15 +116,21 @@ function jobsOption(value: string): number {
   return value === 'auto' ? availableParallelism() : positiveInt(value);
 }
 
-/** The earlier run's variant and local output directory, where its checkpoints are. */
-async function findResumableRun(store: TrackingStore & TrackingReader, runId: string): Promise<{ variant: string; dir: string }> {
-  const dir = await store.localArtifactDir(runId);
-  if (dir === null) throw new UsageError(`cannot resume run ${runId}: no such run with outputs on this machine in ${store.description}`);
-  for (const experiment of await store.listExperiments()) {
-    const record = (await store.listRuns(experiment.experimentId)).find((run) => run.runId === runId);
-    if (record) return { variant: record.tags['xp.variant'] ?? record.name, dir };
+/**
+ * The earlier run (named by its id or a unique prefix of it, as git takes commits), its variant, and
+ * its local output directory, where its checkpoints are.
+ */
+async function findResumableRun(store: TrackingStore & TrackingReader, idOrPrefix: string): Promise<{ record: RunRecord; variant: string; dir: string }> {
+  let record: RunRecord;
+  try {
+    record = await findRunToResume(store, idOrPrefix);
+  } catch (error) {
+    if (error instanceof TrackingError) throw new UsageError(`cannot resume run ${idOrPrefix}: ${error.message} (in ${store.description})`);
+    throw error;
   }
-  throw new UsageError(`cannot resume run ${runId}: it is not in ${store.description}`);
+  const dir = await store.localArtifactDir(record.runId);
+  if (dir === null) throw new UsageError(`cannot resume run ${record.runId}: its outputs (checkpoints) are not on this machine (${store.description})`);
+  return { record, variant: record.tags['xp.variant'] ?? record.name, dir };
 }
 
 function printReport(ctx: CliContext, report: SweepReport, where: string): void {
@@ -134,6 +145,9 @@ function printReport(ctx: CliContext, report: SweepReport, where: string): void 
   }
 }
 
-function formatNumber(value: number): string {
+/** Integers as integers (epochs=0, params=19816); other values to 4 decimals, or 4 significant digits when tiny or huge. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? value.toFixed(4).replace(/\.?0+$/, '') : value.toExponential(3);
 }
