@@ -1,37 +1,33 @@
 /**
- * Running a checked experiment: one tracked run per variant (under a parent run when there are several),
- * each through its kind's handler. A variant over its parameter budget is recorded as failed and not
- * trained; the others still run. A handler that throws marks its run 'error' and the sweep goes on.
- * With `parallel` (xp run --jobs N), the variants run in child `xp run` processes instead
- * (./variant-processes.ts), each given `parentRunId`.
+ * The sweep loop: a Sweeper says what to run, a Launcher runs it, runJob (./run-job.ts) is each run.
+ * This module only joins them: it makes the sweep's parent run (when there is more than one job),
+ * turns the sweeper's proposals into self-contained Jobs, hands them to the launcher, judges the
+ * variants over their seeds, and gives the kind its sweep-level outputs.
+ *
+ *   spec → CheckedExperiment → Sweeper.propose → Job[] → Launcher.launch → runJob → kind.run
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { flattenToDotted, requiredPassingSeeds, withSeed, type ExperimentSpec } from '@xp/core';
+import { requiredPassingSeeds, withSeed } from '@xp/core';
 import { kindOf } from '../kinds/registry.ts';
 import { TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from '../compare/directions.ts';
-import type { RunOutcome, SweepResult } from '../kinds/types.ts';
+import type { SweepResult } from '../kinds/types.ts';
+import { experimentNameFrom } from '../tracking/mlflow-env.ts';
 import type { TrackedRun, TrackingStore } from '../tracking/types.ts';
 import type { CheckedExperiment } from '../cli/static-checks.ts';
 import { XP_VERSION } from '../version.ts';
-import { runVariantProcesses } from './variant-processes.ts';
+import type { Job, JobResult } from './job.ts';
+import type { Launcher } from './launcher.ts';
+import { LAUNCHERS } from './launchers/index.ts';
+import { runJob } from './run-job.ts';
 import { judgeOverSeeds, type VariantVerdict } from './seed-verdict.ts';
+import { SWEEPERS, type SweeperName } from './sweepers/index.ts';
+import { gridJobs } from './sweepers/grid.ts';
 
-export interface RunReport {
-  /** The variant's name, with `_seed=N` when the variant runs on several seeds. */
-  name: string;
-  /** The variant's name alone. */
-  variant: string;
-  seed: number;
-  runId: string;
-  status: RunOutcome['status'];
-  params: Record<string, unknown>;
-  metrics: Record<string, number>;
-  artifacts: Record<string, string>;
-  message?: string;
-}
+/** One run's outcome as `xp run --json` prints it. */
+export type RunReport = JobResult;
 
 export interface SweepReport {
   experiment: string;
@@ -46,42 +42,35 @@ export interface SweepReport {
 export interface RunSweepOptions {
   checked: CheckedExperiment;
   store: TrackingStore;
+  /** Where the store is, for jobs that open it themselves (child processes): an URL or an absolute path. */
+  trackingUri: string;
   backend: string;
   log: (line: string) => void;
   signal: AbortSignal;
   resumeFrom?: string;
-  /** Run the variants of a sweep in up to `jobs` child processes, each `xp <args> --only-variant …`. */
-  parallel?: { jobs: number; args: string[]; cwd: string; env: NodeJS.ProcessEnv };
-  /** Set in such a child: its variant's run goes under this existing parent, and the sweep-level work is the parent's. */
-  parentRunId?: string;
-  /** Set in such a child: the one seed it runs. */
+  /** Restrict to one seed (a resumed run continues its own). */
   onlySeed?: number;
+  /** Jobs at once: more than one runs them through the processes launcher. Default 1. */
+  jobs?: number;
+  /** Cores of this machine; `train.workers: auto` divides them between the concurrent jobs. */
+  cores?: number;
+  sweeper?: SweeperName;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
-/** One run of the sweep: a variant on one seed. */
-interface PlannedRun {
-  name: string;
-  variantName: string;
-  seed: number;
-  spec: ExperimentSpec;
-  check: CheckedExperiment['variants'][number]['check'];
-}
-
-/** Every variant once per seed, variant by variant; run names gain `_seed=N` where there are several seeds. */
-export function planRuns(checked: CheckedExperiment, onlySeed?: number): PlannedRun[] {
-  const seeds = onlySeed === undefined ? checked.experiment.seeds : [onlySeed];
-  const named = checked.experiment.seeds.length > 1;
-  return checked.variants.flatMap(({ variant, check }) =>
-    seeds.map((seed) => ({ name: named ? `${variant.name}_seed=${seed}` : variant.name, variantName: variant.name, seed, spec: withSeed(variant.spec, seed), check })),
-  );
+/** The runs a grid sweep starts: every variant on every seed (what `xp plan --json` lists). */
+export function planRuns(checked: Pick<CheckedExperiment, 'experiment' | 'variants'>, onlySeed?: number): Array<{ name: string; variantName: string; seed: number }> {
+  return gridJobs(checked, onlySeed).map(({ name, variant, seed }) => ({ name, variantName: variant, seed }));
 }
 
 export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   const { checked, store, log, signal } = options;
   const { experiment } = checked;
-  const experimentName = experiment.spec.tracking?.experiment ?? experiment.spec.name;
+  const experimentName = experimentNameFrom(experiment.spec, options.env ?? process.env);
   const experimentId = await store.getOrCreateExperiment(experimentName);
   const specFile = resolve(experiment.file);
+  const kind = kindOf(experiment.spec);
   const commonTags: Record<string, string> = {
     'xp.specFile': specFile,
     'xp.specHash': createHash('sha256').update(experiment.source.text).digest('hex'),
@@ -90,85 +79,79 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     'mlflow.source.name': specFile,
     'mlflow.source.type': 'LOCAL',
     ...gitCommitTag(specFile),
+    [TAG_DIRECTIONS]: JSON.stringify(kind.metricDirections),
+    [TAG_PRIMARY_METRIC]: kind.primaryMetric,
   };
-  const kind = kindOf(experiment.spec);
-  commonTags[TAG_DIRECTIONS] = JSON.stringify(kind.metricDirections);
-  commonTags[TAG_PRIMARY_METRIC] = kind.primaryMetric;
 
-  const planned = planRuns(checked, options.onlySeed);
-  let parent: TrackedRun | undefined;
-  if (planned.length > 1 && options.parentRunId === undefined) {
-    parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
-    await parent.logParams({ variants: String(checked.variants.length), seeds: checked.experiment.seeds.join(',') });
-    writeSpecArtifacts(parent, experiment.source.text, experiment.spec);
-    await logDirectoryArtifacts(parent, ['spec.yaml', 'resolved-spec.json']);
-  }
+  const sweeper = SWEEPERS[options.sweeper ?? 'grid'](checked, { onlySeed: options.onlySeed });
+  const variantsByName = new Map(checked.variants.map((v) => [v.variant.name, v]));
+  const jobsAtOnce = Math.max(1, options.jobs ?? 1);
+  const toJob = (proposed: { name: string; variant: string; seed: number }, parentRunId: string | undefined): Job => {
+    const { variant, check } = variantsByName.get(proposed.variant)!;
+    return {
+      ...proposed,
+      spec: withSeed(variant.spec, proposed.seed),
+      specText: experiment.source.text,
+      specFile,
+      check: { params: check.params, withinBudget: check.withinBudget },
+      experimentId,
+      parentRunId,
+      trackingUri: options.trackingUri,
+      backend: options.backend,
+      tags: commonTags,
+      cpuShare: Math.max(1, Math.floor((options.cores ?? 1) / jobsAtOnce)),
+      resumeFrom: options.resumeFrom,
+    };
+  };
 
+  const first = sweeper.propose() ?? [];
+  // Asked once more only to tell a lone run from the first of many.
+  const second = first.length === 1 ? sweeper.propose() : undefined;
   const runs: RunReport[] = [];
   const results: SweepResult[] = [];
-  let loneRun: { run: TrackedRun; endStatus: 'FINISHED' | 'FAILED' | 'KILLED' } | undefined;
-  const parentRunId = parent?.runId ?? options.parentRunId;
-  const parallel = parent && options.parallel && options.parallel.jobs > 1 ? options.parallel : undefined;
-  if (parallel && parent) {
-    const reports = await runVariantProcesses({
-      ...parallel,
-      runs: planned.map(({ name, variantName, seed }) => ({ name, variant: variantName, seed })),
-      parentRunId: parent.runId,
-      log,
-      signal,
-    });
-    for (const [index, report] of reports.entries()) {
-      if (!report) continue;
-      const { spec, variantName, seed } = planned[index];
-      runs.push({ ...report, variant: variantName, seed, params: flattenToDotted(spec) });
-      results.push({ variantName: report.name, spec, runId: report.runId, outcome: { status: report.status, metrics: report.metrics, artifacts: report.artifacts, message: report.message } });
-    }
-  }
-  for (const { name, variantName, seed, spec, check } of parallel ? [] : planned) {
-    if (signal.aborted) break;
-    const params = flattenToDotted(spec);
-    const run = await store.createRun(experimentId, {
-      name,
-      parentRunId,
-      tags: { ...commonTags, 'xp.variant': variantName, 'xp.seed': String(seed), 'xp.backend': options.backend },
-    });
-    await run.logParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
-    writeSpecArtifacts(run, experiment.source.text, spec);
-    await logDirectoryArtifacts(run, ['spec.yaml', 'resolved-spec.json']);
-    const budgetTags: Record<string, string> = { 'xp.withinBudget': String(check.withinBudget) };
-    if (check.params !== null) budgetTags['xp.params'] = String(check.params);
-    await run.setTags(budgetTags);
-    if (check.params !== null) await run.logMetrics([{ key: 'params', value: check.params, step: 0 }]);
+  let parent: TrackedRun | undefined;
+  let lone: { run: TrackedRun; endStatus: 'FINISHED' | 'FAILED' | 'KILLED' } | undefined;
 
-    let outcome: RunOutcome;
-    const started = Date.now();
-    if (!check.withinBudget) {
-      const message = `over budget: ${check.params} trainable parameters > constraints.maxParams ${spec.constraints?.maxParams}; not trained`;
-      log(`${name}: ${message}`);
-      outcome = { status: 'failed', metrics: {}, artifacts: {}, message };
-    } else {
-      log(`── ${name} ──`);
-      try {
-        outcome = await kind.run({ spec, variantName, specFile, run, backend: options.backend, log, signal, resumeFrom: options.resumeFrom });
-      } catch (error) {
-        outcome = { status: 'error', metrics: {}, artifacts: {}, message: (error as Error).stack ?? String(error) };
-        log(`${name}: crashed: ${(error as Error).message}`);
-      }
+  let pending: Array<typeof first> = first.length === 0 ? [] : [first, ...(second ? [second] : [])];
+  if (second === null) {
+    // A lone run has no parent: it also receives the sweep-level outputs, so it ends after them.
+    const job = toJob(first[0], undefined);
+    const ran = await runJob(job, { store, log, signal, keepOpen: true });
+    sweeper.onResult(ran.result);
+    runs.push(ran.result);
+    results.push({ variantName: job.name, spec: job.spec, outcome: ran.outcome, runId: ran.result.runId });
+    lone = ran.open;
+    pending = [];
+  } else if (first.length > 0) {
+    parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
+    await parent.logParams({ variants: String(checked.variants.length), seeds: experiment.seeds.join(',') });
+    writeFileSync(join(parent.artifactDir, 'spec.yaml'), experiment.source.text);
+    writeFileSync(join(parent.artifactDir, 'resolved-spec.json'), `${JSON.stringify(experiment.spec, null, 2)}\n`);
+    for (const file of ['spec.yaml', 'resolved-spec.json']) await parent.logArtifact(join(parent.artifactDir, file));
+  }
+
+  const launcher: Launcher =
+    jobsAtOnce > 1 ? LAUNCHERS.processes({ jobs: jobsAtOnce, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env }) : LAUNCHERS['in-process']({ store });
+  const proposals = function* () {
+    yield* pending;
+    if (pending.length === 0) return;
+    for (let proposed = sweeper.propose(); proposed !== null; proposed = sweeper.propose()) yield proposed;
+  };
+  for (const proposed of proposals()) {
+    if (signal.aborted) break;
+    // Launches end when all their jobs have, so a sweeper cannot be waiting on a running job here.
+    if (proposed.length === 0) throw new Error(`the ${options.sweeper ?? 'grid'} sweeper proposed no job while none was running`);
+    const jobs = proposed.map((p) => toJob(p, parent?.runId));
+    const launched = await launcher.launch(jobs, { log, onReport: (job, step, metrics) => sweeper.onReport(job, step, metrics), onResult: (result) => sweeper.onResult(result) }, signal);
+    for (const [index, result] of launched.entries()) {
+      if (!result) continue;
+      runs.push(result);
+      results.push({ variantName: result.name, spec: jobs[index].spec, runId: result.runId, outcome: { status: result.status, metrics: result.metrics, artifacts: result.artifacts, message: result.message } });
     }
-    const wallSeconds = (Date.now() - started) / 1000;
-    await run.logMetrics([{ key: 'wall_time_s', value: wallSeconds, step: 0 }]);
-    await run.setTags({ 'xp.status': outcome.status, ...(outcome.message ? { 'xp.message': outcome.message.slice(0, 5000) } : {}), ...(outcome.tags ?? {}) });
-    const endStatus = outcome.status === 'passed' ? 'FINISHED' : outcome.status === 'killed' ? 'KILLED' : 'FAILED';
-    // A lone run also receives the sweep-level outputs below, so it ends after them.
-    if (parentRunId) await run.end(endStatus);
-    else loneRun = { run, endStatus };
-    const artifacts = { 'spec.yaml': join(run.artifactDir, 'spec.yaml'), ...outcome.artifacts };
-    runs.push({ name, variant: variantName, seed, runId: run.runId, status: outcome.status, params, metrics: outcome.metrics, artifacts, message: outcome.message });
-    results.push({ variantName: name, spec, outcome, runId: run.runId });
   }
 
   let sweepArtifacts: Record<string, string> = {};
-  const sweepOwner = parent ?? loneRun?.run;
+  const sweepOwner = parent ?? lone?.run;
   if (kind.afterSweep && sweepOwner && results.length > 0) {
     try {
       sweepArtifacts = await kind.afterSweep(results, sweepOwner, log);
@@ -176,10 +159,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
       log(`sweep outputs failed: ${(error as Error).message}`);
     }
   }
-  if (loneRun) await loneRun.run.end(loneRun.endStatus);
-  const seedsPerVariant = options.onlySeed === undefined ? checked.experiment.seeds.length : 1;
-  const specOf = new Map(checked.variants.map(({ variant }) => [variant.name, variant.spec]));
-  const variants = judgeOverSeeds(runs, (variant, count) => requiredPassingSeeds(specOf.get(variant) ?? experiment.spec, count), seedsPerVariant);
+  if (lone) await lone.run.end(lone.endStatus);
+  const seedsPerVariant = options.onlySeed === undefined ? experiment.seeds.length : 1;
+  const variants = judgeOverSeeds(runs, (variant, count) => requiredPassingSeeds(variantsByName.get(variant)?.variant.spec ?? experiment.spec, count), seedsPerVariant);
   if (parent) {
     const status = sweepStatus(runs, variants);
     await parent.setTags({ 'xp.status': status, 'xp.variantVerdicts': JSON.stringify(variants).slice(0, 5000) });
@@ -196,15 +178,6 @@ export function sweepStatus(runs: readonly Pick<RunReport, 'status'>[], variants
   if (runs.some((r) => r.status === 'killed') || variants.some((v) => v.verdict === 'killed')) return 'killed';
   if (runs.some((r) => r.status === 'error') || variants.some((v) => v.verdict === 'failed')) return 'failed';
   return 'passed';
-}
-
-function writeSpecArtifacts(run: TrackedRun, text: string, spec: ExperimentSpec): void {
-  writeFileSync(join(run.artifactDir, 'spec.yaml'), text);
-  writeFileSync(join(run.artifactDir, 'resolved-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
-}
-
-async function logDirectoryArtifacts(run: TrackedRun, names: string[]): Promise<void> {
-  for (const name of names) await run.logArtifact(join(run.artifactDir, name));
 }
 
 function gitCommitTag(file: string): Record<string, string> {

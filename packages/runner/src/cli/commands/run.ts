@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
-import { openTrackingStore } from '../../tracking/index.ts';
+import type { Command } from 'commander';
+import { openTrackingStore, parseTrackingUri, resolveTrackingUri } from '../../tracking/index.ts';
 import { TrackingError } from '../../tracking/errors.ts';
 import { findRunToResume, resumingStore } from '../../tracking/resume.ts';
 import type { RunRecord, TrackingReader, TrackingStore } from '../../tracking/types.ts';
-import { runSweep, type SweepReport } from '../../run/run-sweep.ts';
+import { runSweep, sweepStatus, type SweepReport } from '../../run/run-sweep.ts';
+import { describeVerdict } from '../../run/seed-verdict.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
-import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, setOption, variantsOption } from '../options.ts';
+import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../backend-choice.ts';
 
 
@@ -21,8 +21,8 @@ interface RunOptions {
   maxVariants?: number;
   resume?: string;
   jobs: number;
-  onlyVariant?: string;
-  parentRunId?: string;
+  onlySeed?: number;
+  seeds?: number[];
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -36,26 +36,28 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the spec's, else auto)`)
     .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--max-variants <n>', 'refuse sweeps larger than this (default 1000)', variantsOption)
+    .option('--seeds <n|list>', "run every variant once per seed: '5' is seeds 1..5, '3,7,11' those seeds (overrides the spec's seed/seeds)", seedsOption)
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
     .option(
       '--jobs <n>',
-      'run up to n variants of a sweep at once, each in its own process on its own core (a few seconds to start, so it pays off for longer trainings); "auto" = one per CPU core. Their log lines are prefixed with [variant]',
+      'run up to n runs of a sweep at once (variants × seeds), each in its own process (the processes launcher; a few seconds to start, so it pays off for longer trainings); "auto" = one per CPU core. The cores are divided between them (train.workers: auto). Their log lines are prefixed with [run name]',
       jobsOption,
       1,
     )
-    // How --jobs runs one variant in a child process: the parent run already exists.
-    .addOption(new Option('--only-variant <name>').hideHelp())
-    .addOption(new Option('--parent-run-id <runId>').hideHelp())
     .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "params", "metrics", "artifacts", "message"?}]} last on stdout')
-    .addHelpText('after', '\nExit codes: 0 every run passed; 1 a run failed a constraint or crashed; 2 invalid spec or usage; 130 interrupted (Ctrl-C).')
+    .addHelpText('after', '\nExit codes: 0 every variant passed (over several seeds: at least constraints.minPassingSeeds of them, default all); 1 a variant failed its constraints or a run crashed; 2 invalid spec or usage; 130 interrupted (Ctrl-C).')
     .action(async (spec: string, args: string[], options: RunOptions) => {
       checkBackendName(options.backend);
-      const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options, options.parentRunId === undefined), maxVariants: options.maxVariants });
+      const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options, true), maxVariants: options.maxVariants, seeds: options.seeds });
       const backend = options.backend ?? checked.experiment.spec.backend ?? 'auto';
       // A backend that is not installed is refused before any run exists.
       if (checked.experiment.spec.kind === 'cnn-classifier') await startBackend(backend as BackendName);
       else await quietTensorFlow();
-      const store = openTrackingStore({ uri: options.trackingUri ?? checked.experiment.spec.tracking?.uri, cwd: ctx.cwd, env: ctx.env });
+      const trackingUri = options.trackingUri ?? checked.experiment.spec.tracking?.uri;
+      const store = openTrackingStore({ uri: trackingUri, cwd: ctx.cwd, env: ctx.env });
+      // Jobs in other processes open the same store themselves: a URL, or the file store's absolute path.
+      const location = parseTrackingUri(resolveTrackingUri(trackingUri, ctx.env), ctx.cwd);
+      const absoluteTrackingUri = location.kind === 'file' ? location.root : location.url;
       let resumeFrom: string | undefined;
       let runStore: TrackingStore = store;
       if (options.resume !== undefined) {
@@ -63,28 +65,12 @@ export function register(program: Command, ctx: CliContext): void {
         checked.variants = checked.variants.filter(({ variant }) => variant.name === earlier.variant);
         if (checked.variants.length === 0) throw new UsageError(`run ${earlier.record.runId} was variant '${earlier.variant}', which this spec does not have`);
         resumeFrom = earlier.dir;
+        // Of a multi-seed spec, only the interrupted run's seed is resumed.
+        const seed = Number(earlier.record.tags['xp.seed'] ?? earlier.record.params.seed);
+        if (Number.isInteger(seed)) options.onlySeed ??= seed;
         // The variant's run is the earlier run, reopened, where the store can (else a new one tagged xp.resumedFrom).
         runStore = resumingStore(store, earlier.record, (line) => ctx.stderr(`${line}\n`));
       }
-      if (options.onlyVariant !== undefined) {
-        checked.variants = checked.variants.filter(({ variant }) => variant.name === options.onlyVariant);
-        if (checked.variants.length === 0) throw new UsageError(`this spec has no variant '${options.onlyVariant}'`);
-      }
-      const parallel = {
-        jobs: options.jobs,
-        args: [
-          'run',
-          resolve(ctx.cwd, spec),
-          ...args,
-          ...(options.multirun ? ['-m'] : []),
-          ...options.set.flatMap((set) => ['--set', set]),
-          ...(options.backend !== undefined ? ['--backend', options.backend] : []),
-          ...(options.trackingUri !== undefined ? ['--tracking-uri', options.trackingUri] : []),
-          ...(options.maxVariants !== undefined ? ['--max-variants', String(options.maxVariants)] : []),
-        ],
-        cwd: ctx.cwd,
-        env: ctx.env,
-      };
 
       const controller = new AbortController();
       let interrupts = 0;
@@ -97,18 +83,32 @@ export function register(program: Command, ctx: CliContext): void {
       process.on('SIGINT', onSigint);
       let report: SweepReport;
       try {
-        report = await runSweep({ checked, store: runStore, backend, log: (line) => ctx.stderr(`${line}\n`), signal: controller.signal, resumeFrom, parallel, parentRunId: options.parentRunId });
+        report = await runSweep({
+          checked,
+          store: runStore,
+          trackingUri: absoluteTrackingUri,
+          backend,
+          log: (line) => ctx.stderr(`${line}\n`),
+          signal: controller.signal,
+          resumeFrom,
+          onlySeed: options.onlySeed,
+          // A resumed run continues in this process, on the store that reopens it.
+          jobs: resumeFrom === undefined ? options.jobs : 1,
+          cores: availableParallelism(),
+          cwd: ctx.cwd,
+          env: ctx.env,
+        });
       } finally {
         process.off('SIGINT', onSigint);
       }
-      // A --jobs child's summary is its parent's to print.
-      if (options.parentRunId === undefined) printReport(ctx, report, store.description);
+      printReport(ctx, report, store.description);
       if (options.json) {
         // `message` (why a run failed or errored) is present only where there is one.
-        ctx.stdout(`${JSON.stringify({ experiment: report.experiment, runs: report.runs, sweepArtifacts: report.sweepArtifacts })}\n`);
+        ctx.stdout(`${JSON.stringify({ experiment: report.experiment, runs: report.runs, variants: report.variants, sweepArtifacts: report.sweepArtifacts })}\n`);
       }
-      if (report.runs.some((r) => r.status === 'killed') || controller.signal.aborted) ctx.exit(130);
-      else if (report.runs.some((r) => r.status !== 'passed')) ctx.exit(1);
+      const status = sweepStatus(report.runs, report.variants);
+      if (status === 'killed' || controller.signal.aborted) ctx.exit(130);
+      else if (status === 'failed') ctx.exit(1);
     });
 }
 
@@ -142,6 +142,11 @@ function printReport(ctx: CliContext, report: SweepReport, where: string): void 
       .map(([k, v]) => `${k}=${formatNumber(v)}`)
       .join(' ');
     ctx.stderr(`  ${run.status.toUpperCase().padEnd(6)} ${run.name.padEnd(width)}  ${run.runId.slice(0, 8)}  ${metrics}${run.message && run.status !== 'passed' ? `  (${run.message.split('\n')[0]})` : ''}\n`);
+  }
+  // Over seeds, the variant's verdict is what counts: say it once per variant.
+  if (report.variants.some((v) => v.seeds.length > 1)) {
+    ctx.stderr('  over seeds:\n');
+    for (const v of report.variants) ctx.stderr(`  ${v.verdict.toUpperCase().padEnd(6)} ${v.variant}: ${describeVerdict(v)}\n`);
   }
 }
 

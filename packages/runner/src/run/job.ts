@@ -1,0 +1,55 @@
+/**
+ * A Job is one run, as data: everything a launcher needs to start it anywhere (this process, a child
+ * process, later a machine at the other end of a queue) without re-reading the spec file or the
+ * command line. It is plain JSON: no paths to read back, no functions.
+ */
+import type { ExperimentSpec } from '@xp/core';
+import type { RunOutcome, StaticCheck } from '../kinds/types.ts';
+
+export interface Job {
+  /** Unique in its sweep, and the tracked run's name: the variant, with `_seed=N` over several seeds. */
+  name: string;
+  variant: string;
+  seed: number;
+  /** The resolved spec of this run: overrides applied, defaults filled in, its one seed, no sweep. */
+  spec: ExperimentSpec;
+  /** The spec file as the user wrote it, logged as the run's spec.yaml. */
+  specText: string;
+  /** Where the spec file was (absolute): relative data paths resolve from its directory. */
+  specFile: string;
+  /** The static checks' verdict (parameter count, budget), made before any job ran. */
+  check: Pick<StaticCheck, 'params' | 'withinBudget'>;
+  experimentId: string;
+  /** The sweep's parent run, when there is one. */
+  parentRunId?: string;
+  /** Where the run is tracked: an http(s) URL or an absolute file-store path. */
+  trackingUri: string;
+  backend: string;
+  /** Tags every run of the sweep carries (spec hash, xp version, kind, git commit...). */
+  tags: Record<string, string>;
+  /** Cores this run may keep busy (train.workers: auto). */
+  cpuShare?: number;
+  /** `xp run --resume`: the earlier run's artifact directory, whose checkpoint the job continues. */
+  resumeFrom?: string;
+}
+
+/** What a launcher gives back for each job. */
+export interface JobResult {
+  name: string;
+  variant: string;
+  seed: number;
+  /** Empty when the run could not even be created (a crashed child). */
+  runId: string;
+  status: RunOutcome['status'];
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+  artifacts: Record<string, string>;
+  message?: string;
+}
+
+/** A point of a running job's metrics, as the job logs them (per epoch or the kind's own step). */
+export interface JobReport {
+  job: string;
+  step: number;
+  metrics: Record<string, number>;
+}

@@ -1,0 +1,119 @@
+/**
+ * runJob: the only way any run happens. It creates the tracked run, records what the run is (params,
+ * spec, budget), trains it through its kind unless it is over budget, and ends it. Launchers call it
+ * in this process or in a child; the sweep loop never trains anything itself.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flattenToDotted } from '@xp/core';
+import { kindOf } from '../kinds/registry.ts';
+import type { RunOutcome } from '../kinds/types.ts';
+import type { MetricPoint, TrackedRun, TrackingStore } from '../tracking/types.ts';
+import type { Job, JobResult } from './job.ts';
+
+export interface JobContext {
+  store: TrackingStore;
+  log: (line: string) => void;
+  signal: AbortSignal;
+  /** Hears every metric point the run logs, as it is logged (what sweepers and live views follow). */
+  report?: (step: number, metrics: Record<string, number>) => void;
+  /**
+   * Leave the run open and hand it back, for a lone run that still receives the sweep-level outputs
+   * (the kind's afterSweep) before it ends.
+   */
+  keepOpen?: boolean;
+}
+
+export interface RanJob {
+  result: JobResult;
+  outcome: RunOutcome;
+  /** Set with keepOpen: the run, still open, and how to end it. */
+  open?: { run: TrackedRun; endStatus: 'FINISHED' | 'FAILED' | 'KILLED' };
+}
+
+export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
+  const { spec, name } = job;
+  const params = flattenToDotted(spec);
+  const tracked = await ctx.store.createRun(job.experimentId, {
+    name,
+    parentRunId: job.parentRunId,
+    tags: { ...job.tags, 'xp.variant': job.variant, 'xp.seed': String(job.seed), 'xp.backend': job.backend },
+  });
+  const run = ctx.report ? reportingRun(tracked, ctx.report) : tracked;
+  await run.logParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
+  writeFileSync(join(run.artifactDir, 'spec.yaml'), job.specText);
+  writeFileSync(join(run.artifactDir, 'resolved-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  for (const file of ['spec.yaml', 'resolved-spec.json']) await run.logArtifact(join(run.artifactDir, file));
+  const { check } = job;
+  const budgetTags: Record<string, string> = { 'xp.withinBudget': String(check.withinBudget) };
+  if (check.params !== null) budgetTags['xp.params'] = String(check.params);
+  await run.setTags(budgetTags);
+  if (check.params !== null) await run.logMetrics([{ key: 'params', value: check.params, step: 0 }]);
+
+  let outcome: RunOutcome;
+  const started = Date.now();
+  if (!check.withinBudget) {
+    const message = `over budget: ${check.params} trainable parameters > constraints.maxParams ${spec.constraints?.maxParams}; not trained`;
+    ctx.log(`${name}: ${message}`);
+    outcome = { status: 'failed', metrics: {}, artifacts: {}, message };
+  } else {
+    ctx.log(`── ${name} ──`);
+    try {
+      outcome = await kindOf(spec).run({
+        spec,
+        variantName: job.variant,
+        specFile: job.specFile,
+        run,
+        backend: job.backend,
+        log: ctx.log,
+        signal: ctx.signal,
+        resumeFrom: job.resumeFrom,
+        cpuShare: job.cpuShare,
+      });
+    } catch (error) {
+      outcome = { status: 'error', metrics: {}, artifacts: {}, message: (error as Error).stack ?? String(error) };
+      ctx.log(`${name}: crashed: ${(error as Error).message}`);
+    }
+  }
+  await run.logMetrics([{ key: 'wall_time_s', value: (Date.now() - started) / 1000, step: 0 }]);
+  await run.setTags({ 'xp.status': outcome.status, ...(outcome.message ? { 'xp.message': outcome.message.slice(0, 5000) } : {}), ...(outcome.tags ?? {}) });
+  const endStatus = outcome.status === 'passed' ? 'FINISHED' : outcome.status === 'killed' ? 'KILLED' : 'FAILED';
+  if (!ctx.keepOpen) await run.end(endStatus);
+  const result: JobResult = {
+    name,
+    variant: job.variant,
+    seed: job.seed,
+    runId: run.runId,
+    status: outcome.status,
+    params,
+    metrics: outcome.metrics,
+    artifacts: { 'spec.yaml': join(run.artifactDir, 'spec.yaml'), ...outcome.artifacts },
+    message: outcome.message,
+  };
+  return { result, outcome, open: ctx.keepOpen ? { run, endStatus } : undefined };
+}
+
+/** The run, with every metric point it logs also told to `report`, grouped by step. */
+function reportingRun(run: TrackedRun, report: NonNullable<JobContext['report']>): TrackedRun {
+  return {
+    get runId() {
+      return run.runId;
+    },
+    get experimentId() {
+      return run.experimentId;
+    },
+    get artifactDir() {
+      return run.artifactDir;
+    },
+    logParams: (params) => run.logParams(params),
+    setTags: (tags) => run.setTags(tags),
+    logArtifact: (path, artifactPath) => run.logArtifact(path, artifactPath),
+    end: (status) => run.end(status),
+    async logMetrics(points: MetricPoint[]) {
+      await run.logMetrics(points);
+      const bySteps = new Map<number, Record<string, number>>();
+      for (const point of points) bySteps.set(point.step, { ...bySteps.get(point.step), [point.key]: point.value });
+      for (const [step, metrics] of bySteps) report(step, metrics);
+    },
+  };
+}

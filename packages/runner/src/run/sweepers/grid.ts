@@ -1,0 +1,28 @@
+/**
+ * The grid sweeper: every variant the spec's sweep expands to (grid, named variants, or both), once
+ * per seed, all proposed at once; results change nothing.
+ */
+import type { CheckedExperiment } from '../../cli/static-checks.ts';
+import type { ProposedJob, Sweeper, SweeperOptions } from '../sweeper.ts';
+
+/** Every variant once per seed, variant by variant; names gain `_seed=N` where there are several seeds. */
+export function gridJobs(checked: Pick<CheckedExperiment, 'experiment' | 'variants'>, onlySeed?: number): ProposedJob[] {
+  const seeds = onlySeed === undefined ? checked.experiment.seeds : [onlySeed];
+  const named = checked.experiment.seeds.length > 1;
+  return checked.variants.flatMap(({ variant }) =>
+    seeds.map((seed) => ({ name: named ? `${variant.name}_seed=${seed}` : variant.name, variant: variant.name, seed })),
+  );
+}
+
+export function gridSweeper(checked: CheckedExperiment, options: SweeperOptions): Sweeper {
+  let proposed = false;
+  return {
+    propose() {
+      if (proposed) return null;
+      proposed = true;
+      return gridJobs(checked, options.onlySeed);
+    },
+    onReport: () => 'continue',
+    onResult: () => {},
+  };
+}
