@@ -29,3 +29,22 @@ it('trains the variants within budget and refuses the others', () => {
   }
   expect(result.stderr).toMatch(/gap-5x5_c1=32: over budget: 31576 trainable parameters/);
 });
+
+it('treats a toy spec over budget exactly as a CNN variant: a failed run, not trained, exit 1', () => {
+  const dir = tempDir();
+  const result = xp(
+    ['run', `${process.cwd()}/experiments/toy-eta-sweep.yaml`, '--json', '--tracking-uri', dir, 'constraints.maxParams=4', 'sweep.grid={train.lr: [0.5]}'],
+    { cwd: dir },
+  );
+  expect(result.code).toBe(1);
+  const report = JSON.parse(result.stdout.trim().split('\n').pop() as string) as {
+    runs: Array<{ name: string; status: string; metrics: Record<string, number>; message?: string }>;
+  };
+  expect(report.runs).toHaveLength(1);
+  expect(report.runs[0].status).toBe('failed');
+  expect(report.runs[0].metrics.E).toBeUndefined();
+  expect(report.runs[0].message).toBe('over budget: 8 trainable parameters > constraints.maxParams 4; not trained');
+  // validate and plan agree with run: over budget is a failed check (exit 1), not an invalid spec (2).
+  expect(xp(['validate', 'experiments/toy-eta-sweep.yaml', 'constraints.maxParams=4']).code).toBe(1);
+  expect(xp(['plan', 'experiments/toy-eta-sweep.yaml', 'constraints.maxParams=4']).code).toBe(1);
+});

@@ -7,6 +7,7 @@ import type { CnnModelSpec } from '@xp/models/cnn/layers';
 import { summarizeModel } from '@xp/models/cnn/summary';
 import { kindOf } from '../kinds/registry.ts';
 import type { StaticCheck } from '../kinds/types.ts';
+import { withinBudget } from '../verdict/budget.ts';
 
 export interface CheckedVariant {
   variant: Variant;
@@ -23,7 +24,8 @@ export async function loadAndCheck(file: string, options: LoadOptions): Promise<
   const issues: SpecIssue[] = [];
   const variants: CheckedVariant[] = [];
   for (const variant of experiment.variants) {
-    const check = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path));
+    const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path));
+    const check: StaticCheck = { ...found, withinBudget: withinBudget(found.params, variant.spec.constraints) };
     for (const issue of check.issues) addVariantIssue(issues, issue, experiment.variants.length > 1 ? variant.name : '');
     variants.push({ variant, check });
   }

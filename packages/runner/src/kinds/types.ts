@@ -8,14 +8,18 @@ import type { TrackedRun } from '../tracking/types.ts';
 
 export type MetricDirection = 'min' | 'max';
 
-/** What is known about a variant before any compute is spent. */
-export interface StaticCheck {
+/** What a kind finds out about a variant before any compute is spent. */
+export interface KindCheck {
   /** Trainable parameters, or null where counting does not apply. */
   params: number | null;
-  /** null where no budget is set. */
-  withinBudget: boolean;
-  /** Problems that make the variant unrunnable (shape errors, missing required layers, over budget...). */
+  /** Problems that make the variant unrunnable (shape errors, missing required layers...). */
   issues: SpecIssue[];
+}
+
+/** A kind's check with the budget judged (../verdict/budget.ts): the same rule for every kind. */
+export interface StaticCheck extends KindCheck {
+  /** True where no budget is set. An over-budget variant becomes a failed run, never trained. */
+  withinBudget: boolean;
 }
 
 export interface RunContext {
@@ -33,6 +37,11 @@ export interface RunContext {
   signal: AbortSignal;
   /** Set by `xp run --resume`: the earlier run's artifact directory to continue from. */
   resumeFrom?: string;
+  /**
+   * Cores this run may keep busy (the machine's divided between the runs of `xp run --jobs N`);
+   * `train.workers: auto` trains on this many worker threads. Default: every core.
+   */
+  cpuShare?: number;
 }
 
 export interface RunOutcome {
@@ -63,7 +72,7 @@ export interface ExperimentKind {
   /** The metric drawn per step or epoch in the comparison's curves. */
   curveMetric: string;
   /** Static checks of one resolved variant; no training, no tracking. */
-  check(spec: ExperimentSpec, locate: Locator): Promise<StaticCheck> | StaticCheck;
+  check(spec: ExperimentSpec, locate: Locator): Promise<KindCheck> | KindCheck;
   /** Human-readable model summary for `xp summary`, or null where the kind has none. */
   summary?(spec: ExperimentSpec): string | null;
   run(context: RunContext): Promise<RunOutcome>;

@@ -9,6 +9,7 @@ import { flattenToDotted } from '@xp/core';
 import { kindOf } from '../kinds/registry.ts';
 import type { RunOutcome } from '../kinds/types.ts';
 import type { MetricPoint, TrackedRun, TrackingStore } from '../tracking/types.ts';
+import { overBudgetMessage } from '../verdict/budget.ts';
 import type { Job, JobResult } from './job.ts';
 
 export interface JobContext {
@@ -53,7 +54,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
   let outcome: RunOutcome;
   const started = Date.now();
   if (!check.withinBudget) {
-    const message = `over budget: ${check.params} trainable parameters > constraints.maxParams ${spec.constraints?.maxParams}; not trained`;
+    const message = overBudgetMessage(check.params, spec.constraints);
     ctx.log(`${name}: ${message}`);
     outcome = { status: 'failed', metrics: {}, artifacts: {}, message };
   } else {

@@ -2,17 +2,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadExperiment, type ExperimentSpec } from '@xp/core';
+import { withinBudget } from '../../verdict/budget.ts';
 import { describe, expect, it } from 'vitest';
-import type { StaticCheck } from '../types.ts';
+import type { KindCheck } from '../types.ts';
 import { cnnClassifierKind } from './index.ts';
 
 const SEED_SPEC = resolve(import.meta.dirname, '../../../../../experiments/cnn-19816.yaml');
 
-function check(text: string): StaticCheck {
+function check(text: string): KindCheck {
   const file = join(mkdtempSync(join(tmpdir(), 'xp-cnn-check-')), 'spec.yaml');
   writeFileSync(file, text);
   const variant = loadExperiment(file).variants[0];
-  return cnnClassifierKind.check(variant.spec, (path) => variant.locate(path)) as StaticCheck;
+  return cnnClassifierKind.check(variant.spec, (path) => variant.locate(path)) as KindCheck;
 }
 
 const SMALL = `name: small
@@ -32,12 +33,14 @@ train: {epochs: 2, lr: 0.1}
 describe('cnn-classifier static checks', () => {
   it("counts the seed network's 19,816 parameters within its budget, with no issues", () => {
     const variant = loadExperiment(SEED_SPEC).variants[0];
-    expect(cnnClassifierKind.check(variant.spec, (path) => variant.locate(path))).toEqual({ params: 19_816, withinBudget: true, issues: [] });
+    expect(cnnClassifierKind.check(variant.spec, (path) => variant.locate(path))).toEqual({ params: 19_816, issues: [] });
   });
 
-  it('is over budget when maxParams is below the count', () => {
+  it('counts the parameters and leaves the budget to the verdict module', () => {
     const result = check(`${SMALL}constraints: {maxParams: 50}\n`);
-    expect(result).toMatchObject({ params: 4 * 9 + 4 + 8 + 4 * 10 + 10, withinBudget: false, issues: [] });
+    expect(result).toEqual({ params: 4 * 9 + 4 + 8 + 4 * 10 + 10, issues: [] });
+    expect(withinBudget(result.params, { maxParams: 50 })).toBe(false);
+    expect(withinBudget(result.params, { maxParams: 98 })).toBe(true);
   });
 
   it('locates missing required layers at constraints.requireLayers', () => {

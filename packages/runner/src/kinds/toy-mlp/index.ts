@@ -11,7 +11,7 @@ import type { ExperimentSpec, SpecIssue } from '@xp/core';
 import { trainToyNetwork, WEIGHT_NAMES, type ToyRow, type ToySetup } from '@xp/models/toy/network';
 import type { GradientCheckResult } from '@xp/models/toy/checks';
 import type { MetricPoint, TrackedRun } from '../../tracking/types.ts';
-import type { ExperimentKind, Locator, RunContext, RunOutcome, StaticCheck, SweepResult } from '../types.ts';
+import type { ExperimentKind, Locator, RunContext, RunOutcome, KindCheck, SweepResult } from '../types.ts';
 import type { LossCurve } from './chart.ts';
 import { tableToCsv } from './csv.ts';
 
@@ -39,19 +39,8 @@ async function formulaIssues(spec: ExperimentSpec, locate: Locator): Promise<Spe
   }));
 }
 
-async function check(spec: ExperimentSpec, locate: Locator): Promise<StaticCheck> {
+async function check(spec: ExperimentSpec, locate: Locator): Promise<KindCheck> {
   const issues = await formulaIssues(spec, locate);
-  const maxParams = spec.constraints?.maxParams;
-  const withinBudget = maxParams === undefined || PARAMS <= maxParams;
-  if (!withinBudget) {
-    issues.push({
-      path: 'constraints.maxParams',
-      message: `the toy network has ${PARAMS} trainable parameters, over the budget`,
-      expected: `at most ${maxParams}`,
-      found: String(PARAMS),
-      location: locate(['constraints', 'maxParams']),
-    });
-  }
   // The schema cannot see that a finite spec may still overflow: e.g. a huge η sends weights to ±∞.
   const setup = setupOf(spec);
   if (!trainToyNetwork(setup).every((row) => Object.values(row).every(Number.isFinite))) {
@@ -63,7 +52,7 @@ async function check(spec: ExperimentSpec, locate: Locator): Promise<StaticCheck
       location: locate(['train', 'lr']),
     });
   }
-  return { params: PARAMS, withinBudget, issues };
+  return { params: PARAMS, issues };
 }
 
 function describeWorst(name: string, result: GradientCheckResult): string {
