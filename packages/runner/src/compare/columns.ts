@@ -85,7 +85,7 @@ export function groupColumns(report: ComparisonReport): Column<VariantGroup>[] {
     {
       header: `${report.metric} mean ± std`,
       numeric: true,
-      text: (g) => (g.metric ? `${formatNumber(g.metric.mean)}${g.metric.std !== null ? ` ± ${formatNumber(g.metric.std)}` : ''}` : MISSING),
+      text: (g) => (g.metric ? `${formatNumber(g.metric.mean)}${g.metric.std !== null ? ` ± ${formatNumber(Number(g.metric.std.toPrecision(2)))}` : ''}` : MISSING),
       sortValue: (g) => g.metric?.mean ?? null,
     },
     { header: 'min', numeric: true, text: (g) => (g.metric ? formatNumber(g.metric.min) : MISSING), sortValue: (g) => g.metric?.min ?? null },
