@@ -23,14 +23,17 @@
  *   `tf.fused.conv2d`: the fused op's gradient also computes the input's gradient, which the
  *   data never need (about 10 ms a step for the seed network on wasm).
  *
- * - `createDataParallelTrainer({workers, setupModule, batchSize, xShape, yShape})` → `{step(x, y),
- *   getWeights(), close()}`: one training run on several cores (a wasm instance computes on one).
- *   Each worker thread builds the model from `setupModule` (exports `setup(args)` returning
- *   `{variables, loss(x, y), optimizer, state?()}`) and trains on its slice of each batch; batch
- *   norm inside `reluBatchNorm` is synchronized across workers and gradients are averaged, so a
- *   step matches a single-process step on the whole batch to float rounding (tested to 1e-5).
- *   Evaluate by copying `getWeights()` into a main-thread model. Alternatively run independent
- *   sweep variants in separate processes (see BENCHMARKS.md for what each gains).
+ * - `createDataParallelTrainer({workers, setupModule, batchSize, xShape, yShape})` → `{step(x, y,
+ *   {lr}), getWeights(), exportState(), importState(state), close()}`: one training run on several
+ *   cores (a wasm instance computes on one). Each worker thread builds the model from `setupModule`
+ *   (exports `setup(args, {rank, size})` returning `{variables, loss(x, y, slice), apply(grads, lr)
+ *   | optimizer, state?(), exportState?(), importState?(state)}`) and trains on its slice of each
+ *   batch; batch norm inside `reluBatchNorm` is synchronized across workers and each slice's
+ *   gradient is weighted by its share of the batch and summed, so a step matches a single-process
+ *   step on the whole batch to float rounding (tested to 1e-5). Evaluate by copying
+ *   `exportState()` (or `getWeights()`) into a main-thread model. xp run's cnn-classifier wires it
+ *   in through train/parallel.ts. Alternatively run independent sweep variants in separate
+ *   processes (see BENCHMARKS.md for what each gains).
  *
  * - `benchTrainStep(modelOrStep, {batchSize, batches, warmup})` → `{backend, batchSize, threads,
  *   msPerBatch, imagesPerSec, samplesMs}` for `xp bench`.
@@ -46,6 +49,10 @@ export { reluBatchNorm, dropout2dMask, type ReluBatchNormOptions, type ReluBatch
 export { registerWasmKernels } from './wasm-kernels/register.ts';
 export {
   createDataParallelTrainer,
+  batchSlice,
+  type BatchSlice,
+  type StepOptions,
+  type TaskState,
   type DataParallelOptions,
   type DataParallelTask,
   type DataParallelTrainer,

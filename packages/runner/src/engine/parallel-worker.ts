@@ -3,15 +3,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.ts';
 import { Collective, setActiveCollective } from './collective.ts';
-import type { DataParallelTask, WorkerInit } from './parallel.ts';
+import { batchSlice, type DataParallelTask, type WorkerInit, type WorkerRequest } from './parallel.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 
 async function main(): Promise<void> {
   await selectBackend('wasm');
-  const mod = (await import(init.setupModule)) as { setup(args: unknown): DataParallelTask | Promise<DataParallelTask> };
-  const task = await mod.setup(init.setupArgs);
+  type SetupModule = { setup(args: unknown, worker: { rank: number; size: number }): DataParallelTask | Promise<DataParallelTask> };
+  const mod = (await import(init.setupModule)) as SetupModule;
+  const task = await mod.setup(init.setupArgs, { rank: init.rank, size: init.size });
+  if (!task.apply && !task.optimizer) throw new Error('the data-parallel task has neither apply() nor an optimizer');
   const group = new Collective({ sab: init.collective, rank: init.rank, size: init.size, slotLength: init.slotLength });
   const vars = task.variables;
   const total = vars.reduce((s, v) => s + v.size, 0);
@@ -30,20 +32,27 @@ async function main(): Promise<void> {
     v.assign(tf.tensor(Float32Array.from(first.subarray(o, o + v.size)), v.shape));
     o += v.size;
   }
-  setActiveCollective(group);
+  // Alone, a worker computes exactly what the main thread would: batch norm needs no merging.
+  if (init.size > 1) setActiveCollective(group);
 
-  const per = init.batchSize / init.size;
   const xSize = init.xShape.reduce((a, b) => a * b, 1);
   const ySize = init.yShape.reduce((a, b) => a * b, 1);
   const io = new Float32Array(init.io);
   const buf = new Float64Array(total + 1);
 
-  const step = (): number => {
-    const lo = init.rank * per;
-    const x = tf.tensor(io.slice(lo * xSize, (lo + per) * xSize), [per, ...init.xShape]);
+  const step = (rows: number, lr: number | undefined): number => {
+    const slice = batchSlice(init.rank, init.size, rows);
+    const { offset: lo, rows: n } = slice;
+    const x = tf.tensor(io.slice(lo * xSize, (lo + n) * xSize), [n, ...init.xShape]);
     const yOff = init.batchSize * xSize;
-    const y = tf.tensor(io.slice(yOff + lo * ySize, yOff + (lo + per) * ySize), [per, ...init.yShape]);
-    const { value, grads } = tf.variableGrads(() => task.loss(x, y), vars);
+    const y = tf.tensor(io.slice(yOff + lo * ySize, yOff + (lo + n) * ySize), [n, ...init.yShape]);
+    // This slice's share of the batch's mean loss: the shares' gradients add up to the batch's,
+    // and batch norm's backward pass, which sums over the whole batch, sees consistent terms.
+    const share = n / rows;
+    const { value, grads } = tf.variableGrads(() => {
+      const loss = task.loss(x, y, slice);
+      return share === 1 ? loss : tf.mul(loss, share);
+    }, vars);
     let k = 0;
     for (const v of vars) {
       buf.set(grads[v.name].dataSync(), k);
@@ -51,30 +60,43 @@ async function main(): Promise<void> {
     }
     buf[total] = value.dataSync()[0];
     tf.dispose([x, y, value, ...Object.values(grads)]);
-    group.allReduceSum(buf);
-    const scale = 1 / init.size;
-    const averaged: tf.NamedTensorMap = {};
+    if (init.size > 1) group.allReduceSum(buf);
+    const summed: tf.Tensor[] = [];
     k = 0;
     for (const v of vars) {
-      const g = new Float32Array(v.size);
-      for (let i = 0; i < v.size; i++) g[i] = buf[k + i] * scale;
-      averaged[v.name] = tf.tensor(g, v.shape);
+      summed.push(tf.tensor(Float32Array.from(buf.subarray(k, k + v.size)), v.shape));
       k += v.size;
     }
-    task.optimizer.applyGradients(averaged);
-    tf.dispose(Object.values(averaged));
-    return buf[total] * scale;
+    if (task.apply) {
+      task.apply(summed, lr);
+    } else {
+      task.optimizer!.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, summed[i]])));
+    }
+    tf.dispose(summed);
+    return buf[total];
   };
 
-  port.on('message', (m: { type: string }) => {
+  port.on('message', (m: WorkerRequest) => {
     try {
-      if (m.type === 'weights') {
-        const ts = [...vars, ...(task.state?.() ?? [])];
-        port.postMessage({ type: 'weights', values: ts.map((t) => t.dataSync() as Float32Array) });
-        return;
+      switch (m.type) {
+        case 'step':
+          port.postMessage({ type: 'done', loss: step(m.rows, m.lr) });
+          return;
+        case 'weights': {
+          const ts = [...vars, ...(task.state?.() ?? [])];
+          port.postMessage({ type: 'weights', values: ts.map((t) => t.dataSync() as Float32Array) });
+          return;
+        }
+        case 'export':
+          if (!task.exportState) throw new Error('the data-parallel task has no exportState()');
+          port.postMessage({ type: 'state', state: task.exportState() });
+          return;
+        case 'import':
+          if (!task.importState) throw new Error('the data-parallel task has no importState()');
+          task.importState(m.state);
+          port.postMessage({ type: 'imported' });
+          return;
       }
-      if (m.type !== 'step') return;
-      port.postMessage({ type: 'done', loss: step() });
     } catch (err) {
       port.postMessage({ type: 'error', message: (err as Error).stack ?? String(err) });
     }

@@ -4,14 +4,15 @@
  *
  * Each worker holds a full copy of the model, built by the caller's setup module, and trains on
  * its slice of every batch. Batch-norm statistics are synchronized across workers inside the
- * engine's `reluBatchNorm` (SyncBN), and the gradients are averaged before each worker applies
- * them with its own optimizer, so a step equals a single-process step on the whole batch, up to
+ * engine's `reluBatchNorm` (SyncBN), and each worker's loss is weighted by its share of the batch
+ * and the gradients summed, so a step equals a single-process step on the whole batch, up to
  * float summation order, and the copies stay bit-identical.
  *
  * The setup module (a path or file: URL) must export
- *   `setup(args): DataParallelTask | Promise<DataParallelTask>`
- * where the task's `loss(x, y)` returns the mean loss over the rows given. It runs inside the
- * workers after the wasm backend is selected. Initial weights are taken from worker 0.
+ *   `setup(args, worker: {rank, size}): DataParallelTask | Promise<DataParallelTask>`
+ * where the task's `loss(x, y, slice)` returns the mean loss over the rows given. It runs inside
+ * the workers after the wasm backend is selected. Initial weights are taken from worker 0 (or
+ * pushed with `importState`).
  */
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -19,22 +20,45 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { collectiveBuffer } from './collective.ts';
 
+/** Which rows of the batch a worker holds: [offset, offset + rows) of `total`. */
+export interface BatchSlice {
+  offset: number;
+  rows: number;
+  total: number;
+}
+
+/** State moved between the main thread and the workers: arrays plus whatever describes them. */
+export interface TaskState {
+  arrays: Float32Array[];
+  meta?: unknown;
+}
+
 export interface DataParallelTask {
   variables: tf.Variable[];
-  /** Mean loss over the rows of x/y (a slice of the batch). */
-  loss(x: tf.Tensor, y: tf.Tensor): tf.Scalar;
-  optimizer: tf.Optimizer;
+  /**
+   * Mean loss over the rows of x/y, which are rows `slice.offset`.. of the batch (layers that draw
+   * per-example randomness, like dropout, use it to draw the whole batch's and keep their rows).
+   */
+  loss(x: tf.Tensor, y: tf.Tensor, slice: BatchSlice): tf.Scalar;
+  /** Applies the batch's gradients, in `variables` order, at the step's rate (undefined if none was given). */
+  apply?(grads: tf.Tensor[], lr: number | undefined): void;
+  /** Alternatively a tf optimizer (its own rate); used when `apply` is absent. */
+  optimizer?: tf.Optimizer;
   /** Non-trainable state to return from `getWeights` after the variables (e.g. BN running stats). */
   state?(): tf.Tensor[];
+  /** Everything a copy needs to carry on (weights, optimizer slots, step counters), for `exportState`. */
+  exportState?(): TaskState;
+  /** Replaces this copy's state with an exported one (every worker gets the same). */
+  importState?(state: TaskState): void;
 }
 
 export interface DataParallelOptions {
   /** Worker threads, one core each. */
   workers: number;
-  /** Module exporting `setup(args)`; a file path or URL. */
+  /** Module exporting `setup(args, worker)`; a file path or URL. */
   setupModule: string | URL;
   setupArgs?: unknown;
-  /** Rows per batch; must divide evenly by `workers`. */
+  /** Largest batch (rows); every step may be smaller, but not smaller than `workers`. */
   batchSize: number;
   /** Shape of one example, e.g. [28, 28, 1]. */
   xShape: number[];
@@ -44,12 +68,24 @@ export interface DataParallelOptions {
   maxParams?: number;
 }
 
+export interface StepOptions {
+  /** Learning rate handed to the task's `apply`. */
+  lr?: number;
+}
+
 export interface DataParallelTrainer {
   readonly workers: number;
-  /** One SGD step on a batch (row-major, batchSize × example size); resolves to the mean loss. */
-  step(x: Float32Array, y: Float32Array): Promise<number>;
+  /**
+   * One step on a batch (row-major, rows × example size; rows between `workers` and `batchSize`,
+   * split as evenly as possible); resolves to the batch's mean loss.
+   */
+  step(x: Float32Array, y: Float32Array, options?: StepOptions): Promise<number>;
   /** Worker 0's current values of the task's variables, then of its `state()`, in order. */
   getWeights(): Promise<Float32Array[]>;
+  /** Worker 0's `exportState()` (all copies are identical). */
+  exportState(): Promise<TaskState>;
+  /** Every worker's `importState(state)`. */
+  importState(state: TaskState): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,16 +103,31 @@ export interface WorkerInit {
   slotLength: number;
 }
 
+/** What the main thread asks a worker. */
+export type WorkerRequest =
+  | { type: 'step'; rows: number; lr?: number }
+  | { type: 'weights' }
+  | { type: 'export' }
+  | { type: 'import'; state: TaskState };
+
 type Reply =
   | { type: 'ready' }
   | { type: 'done'; loss: number }
   | { type: 'weights'; values: Float32Array[] }
+  | { type: 'state'; state: TaskState }
+  | { type: 'imported' }
   | { type: 'error'; message: string };
+
+/** Rank `rank`'s rows of a batch of `total` split `size` ways as evenly as possible. */
+export function batchSlice(rank: number, size: number, total: number): BatchSlice {
+  const offset = Math.floor((rank * total) / size);
+  return { offset, rows: Math.floor(((rank + 1) * total) / size) - offset, total };
+}
 
 export async function createDataParallelTrainer(opts: DataParallelOptions): Promise<DataParallelTrainer> {
   const { workers: size, batchSize } = opts;
   if (!Number.isInteger(size) || size < 1) throw new Error('workers must be a positive integer');
-  if (batchSize % size !== 0) throw new Error(`batchSize ${batchSize} does not divide into ${size} workers`);
+  if (!Number.isInteger(batchSize) || batchSize < size) throw new Error(`batchSize ${batchSize} is smaller than the ${size} workers`);
   const xSize = opts.xShape.reduce((a, b) => a * b, 1);
   const ySize = opts.yShape.reduce((a, b) => a * b, 1);
   const io = new SharedArrayBuffer(batchSize * (xSize + ySize) * 4);
@@ -124,30 +175,40 @@ export async function createDataParallelTrainer(opts: DataParallelOptions): Prom
   await expect(threads.map(next));
 
   let busy = false;
+  /** Sends `request` to the given workers and waits for all their replies; one exchange at a time. */
+  const ask = async (request: WorkerRequest, to: Worker[] = threads): Promise<Reply[]> => {
+    if (busy) throw new Error(`DataParallelTrainer: '${request.type}' asked while another request is running`);
+    busy = true;
+    try {
+      const replies = to.map(next);
+      for (const w of to) w.postMessage(request);
+      return await expect(replies);
+    } finally {
+      busy = false;
+    }
+  };
+
   return {
     workers: size,
-    async step(x: Float32Array, y: Float32Array): Promise<number> {
+    async step(x: Float32Array, y: Float32Array, options: StepOptions = {}): Promise<number> {
+      const rows = x.length / xSize;
+      if (!Number.isInteger(rows) || rows < size || rows > batchSize || y.length !== rows * ySize) {
+        throw new Error(`step expects between ${size} and ${batchSize} rows of ${xSize} inputs and ${ySize} labels; got ${x.length} inputs and ${y.length} labels`);
+      }
       if (busy) throw new Error('DataParallelTrainer.step called while a step is running');
-      if (x.length !== batchSize * xSize || y.length !== batchSize * ySize) {
-        throw new Error(`step expects ${batchSize * xSize} inputs and ${batchSize * ySize} labels`);
-      }
-      busy = true;
-      try {
-        ioView.set(x, 0);
-        ioView.set(y, batchSize * xSize);
-        const done = threads.map(next);
-        for (const w of threads) w.postMessage({ type: 'step' });
-        const rs = await expect(done);
-        return (rs[0] as { loss: number }).loss;
-      } finally {
-        busy = false;
-      }
+      ioView.set(x, 0);
+      ioView.set(y, batchSize * xSize);
+      const rs = await ask({ type: 'step', rows, lr: options.lr });
+      return (rs[0] as { loss: number }).loss;
     },
     async getWeights(): Promise<Float32Array[]> {
-      if (busy) throw new Error('DataParallelTrainer.getWeights called while a step is running');
-      const reply = expect([next(threads[0])]);
-      threads[0].postMessage({ type: 'weights' });
-      return ((await reply)[0] as { values: Float32Array[] }).values;
+      return ((await ask({ type: 'weights' }, [threads[0]]))[0] as { values: Float32Array[] }).values;
+    },
+    async exportState(): Promise<TaskState> {
+      return ((await ask({ type: 'export' }, [threads[0]]))[0] as { state: TaskState }).state;
+    },
+    async importState(state: TaskState): Promise<void> {
+      await ask({ type: 'import', state });
     },
     async close(): Promise<void> {
       await Promise.all(threads.map((w) => w.terminate()));

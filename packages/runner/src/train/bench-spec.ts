@@ -1,22 +1,43 @@
 /**
- * Times the training step `xp run` would take for a spec (same model, loss and optimizer) on random
- * images, so a backend or model change can be judged without waiting for an epoch.
+ * Times the training step `xp run` would take for a spec (same model, loss and optimizer, on as
+ * many worker threads as `train.workers` gives) on random images, so a backend or model change can
+ * be judged without waiting for an epoch.
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentSpec } from '@xp/core';
-import { benchTrainStep, type BenchResult } from '../engine/index.ts';
+import { benchTrainStep, currentBackend, type BenchResult } from '../engine/index.ts';
 import { buildTrainingSetup } from './model.ts';
+import { planWorkers, startDataParallel, type WorkersSetting } from './parallel.ts';
 import { learningRateAt } from './schedule.ts';
 
 export interface SpecBenchOptions {
   batches: number;
   warmup: number;
+  /** Overrides the spec's `train.workers`. */
+  workers?: WorkersSetting;
+  /** Cores to plan 'auto' over; default every core. */
+  cores?: number;
 }
 
-export async function benchSpecTraining(spec: ExperimentSpec, options: SpecBenchOptions): Promise<BenchResult> {
+export interface SpecBenchResult extends BenchResult {
+  /** Worker threads the steps ran on (1: this thread). */
+  workers: number;
+  /** Why fewer workers than asked for, if so. */
+  note?: string;
+}
+
+export async function benchSpecTraining(spec: ExperimentSpec, options: SpecBenchOptions): Promise<SpecBenchResult> {
   const train = spec.train ?? {};
   const batchSize = train.batchSize ?? 128;
   const seed = spec.seed ?? 1;
+  const backend = currentBackend() ?? { name: tf.getBackend(), threads: 1 };
+  const plan = planWorkers(options.workers ?? train.workers, {
+    cores: options.cores ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
+    backend: backend.name,
+    batchSize,
+    trainCount: batchSize,
+  });
   const setup = buildTrainingSetup(spec);
   const { step } = setup;
   const [channels, height, width] = spec.model?.input ?? [1, 28, 28];
@@ -25,16 +46,21 @@ export async function benchSpecTraining(spec: ExperimentSpec, options: SpecBench
   const labels = tf.randomUniform([batchSize], 0, classes, 'int32', seed) as tf.Tensor1D;
   // A small rate: the timing does not depend on it, and random labels must not blow the weights up.
   const lr = Math.min(learningRateAt(train.lr ?? 0.01, train.schedule, { epoch: 0, batch: 0, batchesPerEpoch: 1, epochs: 1 }), 0.01);
+  const parallel = plan.workers > 1
+    ? await startDataParallel(spec, { workers: plan.workers, batchSize, imageShape: [height, width, channels], maxParams: setup.model.countParams() })
+    : null;
   try {
-    return await benchTrainStep(
-      async () => {
+    const timed = parallel
+      ? () => parallel.step(x, labels, lr)
+      : async () => {
         const loss = step(x, labels, lr);
         await loss.data();
         loss.dispose();
-      },
-      { batchSize, batches: options.batches, warmup: options.warmup },
-    );
+      };
+    const result = await benchTrainStep(timed, { batchSize, batches: options.batches, warmup: options.warmup });
+    return { ...result, threads: plan.workers * result.threads, workers: plan.workers, ...(plan.note ? { note: plan.note } : {}) };
   } finally {
+    await parallel?.close();
     tf.dispose([x, labels]);
     setup.dispose();
   }

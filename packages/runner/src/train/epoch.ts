@@ -10,6 +10,21 @@ import { startEpochProgress } from './progress.ts';
 import { learningRateAt, type LrSchedule } from './schedule.ts';
 import type { TrainStep } from './step.ts';
 
+/** One training step on a batch at rate `lr`, resolving to its mean loss: on this thread or on workers. */
+export type EpochStep = (x: tf.Tensor4D, labels: tf.Tensor1D, lr: number) => Promise<number>;
+
+/** The single-thread step as an EpochStep. */
+export function localStep(step: TrainStep): EpochStep {
+  return async (x, labels, lr) => {
+    const loss = step(x, labels, lr);
+    try {
+      return (await loss.data())[0];
+    } finally {
+      loss.dispose();
+    }
+  };
+}
+
 export interface EpochSettings {
   epochs: number;
   batchSize: number;
@@ -27,7 +42,7 @@ export type EpochEnd =
 /** Yields to the event loop, where Ctrl-C's handler and the progress bar's timer run. */
 const nextTick = (): Promise<void> => new Promise((done) => setImmediate(done));
 
-export async function trainEpoch(set: ImageSet, step: TrainStep, settings: EpochSettings, progress: TrainingProgress, signal: AbortSignal): Promise<EpochEnd> {
+export async function trainEpoch(set: ImageSet, step: EpochStep, settings: EpochSettings, progress: TrainingProgress, signal: AbortSignal): Promise<EpochEnd> {
   const { epoch } = progress;
   const batches = batchesPerEpoch(set.count, settings.batchSize);
   const rateAt = (batch: number): number =>
@@ -38,12 +53,25 @@ export async function trainEpoch(set: ImageSet, step: TrainStep, settings: Epoch
   const elapsed = (): number => (performance.now() - started) / 1000;
   let lr = rateAt(progress.batch);
   const order = epochBatches(set, epoch, { batchSize: settings.batchSize, seed: settings.seed, augment: settings.augment, startBatch: progress.batch });
+  let next = order.next();
   try {
-    for (const batch of order) {
+    while (!next.done) {
+      const batch = next.value;
       lr = rateAt(batch.index);
-      const loss = step(batch.x, batch.y, lr);
-      const value = (await loss.data())[0];
-      tf.dispose([loss, batch.x, batch.y]);
+      let value: number;
+      try {
+        const loss = step(batch.x, batch.y, lr);
+        // The next batch is assembled (and augmented) while this step runs on worker threads.
+        try {
+          next = order.next();
+        } catch (error) {
+          await loss.catch(() => undefined);
+          throw error;
+        }
+        value = await loss;
+      } finally {
+        tf.dispose([batch.x, batch.y]);
+      }
       if (!Number.isFinite(value)) {
         return { kind: 'diverged', message: `training diverged: loss is ${value} at epoch ${epoch + 1}, batch ${batch.index + 1} (lr ${lr})` };
       }
@@ -58,6 +86,7 @@ export async function trainEpoch(set: ImageSet, step: TrainStep, settings: Epoch
       }
     }
   } finally {
+    if (!next.done) tf.dispose([next.value.x, next.value.y]);
     bar.stop();
     order.return(undefined);
   }

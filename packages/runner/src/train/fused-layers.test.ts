@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, type CnnModelSpec } from '@xp/models';
+import { buildModel, SeededDropout, SpatialDropout2D, type CnnModelSpec } from '@xp/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../engine/index.ts';
-import { fusedBuilders, ReluBatchNormLayer } from './fused-layers.ts';
+import { fusedBuilders, ReluBatchNormLayer, setTrainingStep, StepDropout, StepSpatialDropout2D, withBatchSlice } from './fused-layers.ts';
 
 const spec: CnnModelSpec = {
   input: [1, 8, 8],
@@ -87,5 +87,59 @@ describe.each(['cpu', 'wasm'] as const)('fused ReLU → batch norm → Dropout2d
     const droppedB = Array.from(tf.max(tf.abs(b), [1, 2]).dataSync()).map((v) => v === 0);
     expect(droppedA.some(Boolean)).toBe(true);
     expect(droppedA).not.toEqual(droppedB);
+  });
+
+  it('gives a slice of the batch its rows of the whole batch\'s mask, from the step set from outside', () => {
+    const build = () => {
+      const model = buildModel(spec, { seed: 2, builders: fusedBuilders(spec) });
+      return { model, layer: model.layers.find((l) => l instanceof ReluBatchNormLayer)! };
+    };
+    const input = tf.randomNormal([8, 6, 6, 4], 0, 1, 'float32', 3);
+    const dropped = (t: tf.Tensor) => Array.from(tf.max(tf.abs(t), [1, 2]).dataSync()).map((v) => v === 0);
+    const whole = build();
+    whole.layer.apply(input, { training: true });
+    const second = dropped(whole.layer.apply(input, { training: true }) as tf.Tensor);
+    const part = build();
+    setTrainingStep(part.model, 1);
+    const rows = withBatchSlice({ offset: 4, rows: 4, total: 8 }, () => part.layer.apply(tf.slice(input, [4, 0, 0, 0], [4, 6, 6, 4]), { training: true }) as tf.Tensor);
+    expect(dropped(rows)).toEqual(second.slice(4 * 4));
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('step-counted dropout on %s', (backend) => {
+  beforeAll(async () => {
+    await selectBackend(backend);
+  });
+  const input = () => tf.randomNormal([6, 5, 5, 4], 1, 1, 'float32', 9);
+  const kinds = [
+    ['elementwise', () => new StepDropout({ rate: 0.3, seed: 17 }), () => new SeededDropout({ rate: 0.3, seed: 17 })],
+    ['spatial', () => new StepSpatialDropout2D({ rate: 0.3, seed: 17 }), () => new SpatialDropout2D({ rate: 0.3, seed: 17 })],
+  ] as const;
+
+  it.each(kinds)('%s: draws the masks of @xp/models\' layer, step after step', (_kind, make, makeModels) => {
+    const [ours, theirs] = [make(), makeModels()];
+    const x = input();
+    for (let step = 0; step < 3; step++) {
+      expect(Array.from((ours.apply(x, { training: true }) as tf.Tensor).dataSync())).toEqual(Array.from((theirs.apply(x, { training: true }) as tf.Tensor).dataSync()));
+    }
+    expect(ours.trainingCalls).toBe(3);
+    expect((ours.apply(x, { training: false }) as tf.Tensor).dataSync()).toEqual(x.dataSync());
+  });
+
+  it.each(kinds)('%s: a step count set from outside picks that step\'s mask (resume)', (_kind, make) => {
+    const [straight, resumed] = [make(), make()];
+    const x = input();
+    const masks = [0, 1, 2].map(() => Array.from((straight.apply(x, { training: true }) as tf.Tensor).dataSync()));
+    const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [5, 5, 4] }), resumed] });
+    setTrainingStep(model, 2);
+    expect(Array.from((resumed.apply(x, { training: true }) as tf.Tensor).dataSync())).toEqual(masks[2]);
+  });
+
+  it.each(kinds)('%s: a slice of the batch gets its rows of the whole batch\'s mask', (_kind, make) => {
+    const [whole, part] = [make(), make()];
+    const x = input();
+    const expected = tf.slice(whole.apply(x, { training: true }) as tf.Tensor, [2, 0, 0, 0], [3, 5, 5, 4]);
+    const got = withBatchSlice({ offset: 2, rows: 3, total: 6 }, () => part.apply(tf.slice(x, [2, 0, 0, 0], [3, 5, 5, 4]), { training: true }) as tf.Tensor);
+    expect(Array.from(got.dataSync())).toEqual(Array.from(expected.dataSync()));
   });
 });

@@ -7,10 +7,50 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_BUILDERS, summarizeModel, type CnnModelSpec, type LayerBuilders } from '@xp/models';
-import { reluBatchNorm } from '../engine/index.ts';
+import { dropout2dMask, reluBatchNorm, type BatchSlice } from '../engine/index.ts';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = { [key: string]: unknown };
+
+/**
+ * The rows of the whole batch that the current training call sees. A data-parallel worker (see
+ * ./parallel.ts) trains on a slice of each batch; the layers that draw random masks draw the
+ * whole batch's mask from the step's seed and keep their rows, so the workers' masks differ (they
+ * are different rows) and together are the mask a single thread would have drawn, and batch
+ * norm's running variance is corrected with the whole batch's count.
+ */
+let currentSlice: BatchSlice | null = null;
+
+/** Runs `fn` (a forward pass in training mode) as the given slice of the batch. */
+export function withBatchSlice<T>(slice: BatchSlice, fn: () => T): T {
+  const outer = currentSlice;
+  currentSlice = slice;
+  try {
+    return fn();
+  } finally {
+    currentSlice = outer;
+  }
+}
+
+/** Where `rows` rows of this call sit in the batch: all of it unless inside `withBatchSlice`. */
+function sliceOf(rows: number): BatchSlice {
+  if (currentSlice === null) return { offset: 0, rows, total: rows };
+  if (currentSlice.rows !== rows) throw new Error(`layer input has ${rows} rows but the batch slice has ${currentSlice.rows}`);
+  return currentSlice;
+}
+
+/** Layers whose random masks are picked by the training step number. */
+export interface StepCounted {
+  /** Training calls so far: one per step, so it is the step number of the next call. */
+  trainingCalls: number;
+}
+
+/** Sets every step-counted layer's count, so masks carry on from step `step` (a resume, a worker given state). */
+export function setTrainingStep(model: tf.LayersModel, step: number): void {
+  for (const layer of model.layers) {
+    if (layer instanceof ReluBatchNormLayer || layer instanceof StepDropout || layer instanceof StepSpatialDropout2D) layer.trainingCalls = step;
+  }
+}
 
 export interface ReluBatchNormLayerArgs extends LayerArgs {
   /** Apply ReLU before normalizing (a relu layer right before the batch norm was folded in). */
@@ -24,14 +64,14 @@ export interface ReluBatchNormLayerArgs extends LayerArgs {
 }
 
 /** Weights named and ordered as tf.layers' BatchNormalization: gamma, beta, moving_mean, moving_variance. */
-export class ReluBatchNormLayer extends tf.layers.Layer {
+export class ReluBatchNormLayer extends tf.layers.Layer implements StepCounted {
   static className = 'XpReluBatchNorm';
   readonly relu: boolean;
   readonly dropoutRate: number;
   readonly seed: number;
   readonly momentum: number;
   readonly epsilon: number;
-  /** Training steps taken; it picks each step's dropout mask, so a resumed run sets it to carry on. */
+  /** Training steps taken; it picks each step's dropout mask, so a resumed run sets it to carry on (setTrainingStep). */
   trainingCalls = 0;
   private gamma!: tf.LayerVariable;
   private beta!: tf.LayerVariable;
@@ -65,9 +105,23 @@ export class ReluBatchNormLayer extends tf.layers.Layer {
       return tf.batchNorm(this.relu ? tf.relu(x) : x, this.movingMean.read(), this.movingVariance.read(), beta, gamma, this.epsilon);
     }
     // Masks differ at every step yet repeat for a seed: the step number picks the stream.
-    const stepSeed = this.dropoutRate > 0 ? (Math.imul(this.seed ^ 0x5bd1e995, 31) + this.trainingCalls++ * 0x9e3779b1) >>> 0 : undefined;
-    const result = reluBatchNorm(x, gamma, beta, { epsilon: this.epsilon, relu: this.relu, dropoutRate: this.dropoutRate, seed: stepSeed });
-    const { mean, variance, count } = result;
+    const step = this.trainingCalls++;
+    const [n, h, w, c] = x.shape;
+    const slice = sliceOf(n);
+    let mask: tf.Tensor2D | undefined;
+    if (this.dropoutRate > 0) {
+      const stepSeed = (Math.imul(this.seed ^ 0x5bd1e995, 31) + step * 0x9e3779b1) >>> 0;
+      // The whole batch's mask, of which this call keeps its rows.
+      mask = tf.tidy(() => {
+        const whole = dropout2dMask(slice.total, c, this.dropoutRate, stepSeed);
+        return slice.total === n ? whole : whole.slice([slice.offset, 0], [n, c]);
+      });
+    }
+    const result = reluBatchNorm(x, gamma, beta, { epsilon: this.epsilon, relu: this.relu, dropoutMask: mask });
+    mask?.dispose();
+    const { mean, variance } = result;
+    // Under data parallelism the statistics are the whole batch's (synchronized), so is the count.
+    const count = slice.total * h * w;
     tf.tidy(() => {
       const m = this.momentum;
       // PyTorch keeps the unbiased variance in its running statistics.
@@ -90,9 +144,81 @@ export class ReluBatchNormLayer extends tf.layers.Layer {
 
 tf.serialization.registerClass(ReluBatchNormLayer);
 
+interface StepDropoutArgs extends LayerArgs {
+  rate: number;
+  seed: number;
+}
+
+/**
+ * Dropout whose mask is drawn from (seed, training step), like @xp/models' SeededDropout (and the
+ * same masks), with the step count exposed so a resumed run carries on with the masks an
+ * uninterrupted one would draw, and slice-aware for data-parallel workers.
+ */
+abstract class StepDropoutBase extends tf.layers.Layer implements StepCounted {
+  readonly rate: number;
+  readonly seed: number;
+  trainingCalls = 0;
+
+  constructor(args: StepDropoutArgs) {
+    super(args);
+    this.rate = args.rate;
+    this.seed = args.seed;
+    this.supportsMasking = true;
+  }
+
+  /** The mask's shape for the given input; dimensions of 1 broadcast (channel-wise dropout). */
+  protected abstract noiseShape(input: tf.Tensor): number[];
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (kwargs['training'] !== true || this.rate === 0) return x;
+    const seed = `${this.seed}:${this.trainingCalls++}`;
+    const shape = this.noiseShape(x);
+    const slice = sliceOf(x.shape[0]);
+    if (slice.total === slice.rows) return tf.dropout(x, this.rate, shape, seed);
+    // tf.dropout's formula on this call's rows of the whole batch's draw.
+    return tf.tidy(() => {
+      const keep = 1 - this.rate;
+      const whole = tf.randomUniform([slice.total, ...shape.slice(1)], 0, 1, 'float32', seed);
+      const rows = tf.slice(whole, [slice.offset, ...shape.slice(1).map(() => 0)], [slice.rows, ...shape.slice(1)]);
+      return tf.mul(x, tf.div(tf.floor(tf.add(rows, keep)), keep));
+    });
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+
+/** Elementwise dropout (PyTorch Dropout). */
+export class StepDropout extends StepDropoutBase {
+  static className = 'XpStepDropout';
+  protected noiseShape(input: tf.Tensor): number[] {
+    return input.shape;
+  }
+}
+
+/** PyTorch Dropout2d on NHWC: whole feature maps of each example. */
+export class StepSpatialDropout2D extends StepDropoutBase {
+  static className = 'XpStepSpatialDropout2D';
+  protected noiseShape(input: tf.Tensor): number[] {
+    if (input.rank !== 4) throw new Error(`${StepSpatialDropout2D.className} expects a 4-D NHWC input, got rank ${input.rank}`);
+    const [batch, , , channels] = input.shape;
+    return [batch, 1, 1, channels];
+  }
+}
+
+tf.serialization.registerClass(StepDropout);
+tf.serialization.registerClass(StepSpatialDropout2D);
+
 /**
  * Builders for `buildModel` that turn every batch norm on a feature map into a ReluBatchNormLayer,
- * folding in a relu right before it and a spatial-dropout right after it.
+ * folding in a relu right before it and a spatial-dropout right after it; the other dropouts
+ * become step-counted ones (same masks as @xp/models' layers, resumable).
  */
 export function fusedBuilders(model: CnnModelSpec): Partial<LayerBuilders> {
   const layers = summarizeModel(model).layers;
@@ -102,7 +228,9 @@ export function fusedBuilders(model: CnnModelSpec): Partial<LayerBuilders> {
   const foldedDropouts = new Set([...fusedNorms].filter((i) => kindAt(i + 1) === 'spatial-dropout').map((i) => i + 1));
   return {
     relu: (layer, context) => (foldedRelus.has(context.summary.index) ? [] : LAYER_BUILDERS.relu(layer, context)),
-    'spatial-dropout': (layer, context) => (foldedDropouts.has(context.summary.index) ? [] : LAYER_BUILDERS['spatial-dropout'](layer, context)),
+    'spatial-dropout': (layer, context) =>
+      foldedDropouts.has(context.summary.index) ? [] : [new StepSpatialDropout2D({ name: context.name, rate: layer.rate, seed: context.seed('mask') })],
+    dropout: (layer, context) => [new StepDropout({ name: context.name, rate: layer.rate, seed: context.seed('mask') })],
     batchnorm: (layer, context) => {
       const index = context.summary.index;
       if (!fusedNorms.has(index)) return LAYER_BUILDERS.batchnorm(layer, context);

@@ -9,8 +9,8 @@ import type { MetricPoint, TrackedRun } from '../tracking/types.ts';
 import { oneCycleRate } from './schedule.ts';
 import { trainCnn } from './train-cnn.ts';
 
-// Dropout only where it is folded into the fused batch-norm layer, whose masks a resume continues;
-// a standalone dropout layer's masks would start over.
+// Dropout folded into the fused batch-norm layer; ./train-cnn-parallel.test.ts resumes runs with
+// standalone dropout layers, augmentation and worker threads.
 const spec: ExperimentSpec = {
   name: 'tiny',
   kind: 'cnn-classifier',
@@ -77,11 +77,11 @@ describe('trainCnn', () => {
     expect(resumed.metrics).toEqual(straight.metrics);
     // The new run gets the earlier epoch's points too, so its curves are complete.
     expect(second.metrics.filter((p) => p.key === 'test_accuracy').map((p) => p.step)).toEqual([1, 2]);
-  });
+  }, 300_000);
 
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
     await trainCnn(context(new AbortController().signal).ctx);
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, 300_000);
 });

@@ -2,9 +2,15 @@
  * The cnn-classifier training run: backend, data, model and optimizer, then epochs, each followed by
  * evaluation, metrics and a checkpoint; finally the verdict. An interrupt finishes the current
  * batch, saves, and returns 'killed'; a resumed run continues from the saved batch with the data
- * order it would have had.
+ * order, augmentation and dropout masks it would have had (all are functions of the seed and the
+ * position), so it ends where an uninterrupted run ends.
+ *
+ * With `train.workers` above 1 or 'auto' (the default) on wasm, the steps run data-parallel on
+ * worker threads (./parallel.ts); this thread's model and optimizer then hold the workers' state
+ * after every epoch (and at an interrupt) for evaluation and checkpoints.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { batchesPerEpoch } from '@xp/data';
@@ -13,15 +19,21 @@ import type { RunContext, RunOutcome } from '../kinds/types.ts';
 import { logRunPictures } from '../kinds/cnn-classifier/pictures.ts';
 import { CHECKPOINT_DIR, CHECKPOINT_FILES, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainingProgress } from './checkpoint.ts';
 import { loadTrainingData } from './data.ts';
-import { trainEpoch, type EpochSettings } from './epoch.ts';
+import { localStep, trainEpoch, type EpochSettings, type EpochStep } from './epoch.ts';
 import { evaluate, formatEvaluation } from './evaluate.ts';
-import { ReluBatchNormLayer } from './fused-layers.ts';
+import { setTrainingStep } from './fused-layers.ts';
 import { accuracyReport, epochMetrics, finalMetrics } from './metrics.ts';
 import { buildTrainingSetup } from './model.ts';
+import { planWorkers, startDataParallel, type DataParallelRun } from './parallel.ts';
 import { learningRateAt } from './schedule.ts';
 import { judge } from './verdict.ts';
 
-export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
+export interface TrainCnnOptions {
+  /** The fewest workers that train on threads (default 2; tests set 1 to run the threaded path alone). */
+  threadedFrom?: number;
+}
+
+export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): Promise<RunOutcome> {
   const { spec, log } = ctx;
   const train = spec.train ?? {};
   const settings: EpochSettings = {
@@ -34,15 +46,26 @@ export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
   };
 
   const backend = await selectBackend(ctx.backend as BackendRequest);
-  const tags = { backend: backend.name, 'xp.threads': String(backend.threads) };
-  await ctx.run.setTags(tags);
-  log(`backend ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
-
   const data = loadTrainingData(spec, ctx.specFile);
+  const plan = planWorkers(train.workers, {
+    cores: ctx.cpuShare ?? availableCores(),
+    backend: backend.name,
+    batchSize: settings.batchSize,
+    trainCount: data.train.count,
+  });
+  const threaded = plan.workers >= (options.threadedFrom ?? 2);
+  const threads = threaded ? plan.workers * backend.threads : backend.threads;
+  const tags: Record<string, string> = { backend: backend.name, 'xp.threads': String(threads) };
+  if (threaded) tags['xp.workers'] = String(plan.workers);
+  await ctx.run.setTags(tags);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  log(`backend ${backend.name} (${plural(threads, 'thread')}${threaded ? `: data-parallel on ${plural(plan.workers, 'worker')}` : ''})`);
+  if (plan.note) log(plan.note);
   log(`data: ${data.train.count} training, ${data.validation ? `${data.validation.count} validation, ` : ''}${data.test.count} test images`);
 
   const setup = buildTrainingSetup(spec);
-  const { model, optimizer, step } = setup;
+  const { model, optimizer } = setup;
+  let parallel: DataParallelRun | null = null;
   const checkpointDir = join(ctx.run.artifactDir, CHECKPOINT_DIR);
   const artifacts: Record<string, string> = {};
   const progress: TrainingProgress = { epoch: 0, batch: 0, partial: { lossSum: 0, images: 0, seconds: 0 }, history: [] };
@@ -56,6 +79,14 @@ export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
 
   try {
     if (ctx.resumeFrom) await resume(ctx, model, optimizer, progress, settings.seed);
+    let step: EpochStep = localStep(setup.step);
+    if (threaded) {
+      const [height, width, channels] = [data.train.height, data.train.width, data.train.channels];
+      parallel = await startDataParallel(spec, { workers: plan.workers, batchSize: settings.batchSize, imageShape: [height, width, channels], maxParams: model.countParams() });
+      // The workers start from this thread's model and optimizer: fresh, or as resumed.
+      await parallel.push(model, optimizer);
+      step = parallel.step;
+    }
 
     const save = async (): Promise<void> => {
       if (train.checkpoint === false) return;
@@ -71,6 +102,8 @@ export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
       const epochLr = learningRateAt(settings.baseLr, settings.schedule, { epoch, batch: 0, batchesPerEpoch: batches, epochs: settings.epochs });
       const end = await trainEpoch(data.train, step, settings, progress, ctx.signal);
       if (end.kind === 'diverged') return outcome('error', end.message);
+      // Weights, batch-norm running statistics and optimizer state, for evaluation and checkpoints.
+      if (parallel) await parallel.pull(model, optimizer);
       if (end.kind === 'interrupted') {
         await save();
         const where = `epoch ${epoch + 1}, batch ${progress.batch}`;
@@ -106,8 +139,13 @@ export async function trainCnn(ctx: RunContext): Promise<RunOutcome> {
     if (report) log(`${report}; ${verdict.message}`);
     return outcome(verdict.passed ? 'passed' : 'failed', verdict.message);
   } finally {
+    await parallel?.close();
     setup.dispose();
   }
+}
+
+function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 async function resume(
@@ -121,8 +159,8 @@ async function resume(
   const restored = restoreCheckpoint(checkpointToResume(from), model, optimizer);
   if (restored.seed !== seed) ctx.log(`warning: the checkpoint was trained with seed ${restored.seed}, the spec says ${seed}`);
   Object.assign(progress, { epoch: restored.epoch, batch: restored.batch, partial: restored.partial, history: restored.history });
-  // One training call per step: the fused layers' dropout masks continue where they left off.
-  for (const layer of model.layers) if (layer instanceof ReluBatchNormLayer) layer.trainingCalls = restored.optimizer.iterations;
+  // One training call per step: every layer's dropout masks continue where they left off.
+  setTrainingStep(model, restored.optimizer.iterations);
   ctx.log(`resuming from ${from}: epoch ${progress.epoch + 1}, batch ${progress.batch}, ${progress.history.length} epoch(s) done`);
   // Resumed into a new run, the earlier epochs' points come along so its curves are whole.
   if (resolve(from) !== resolve(ctx.run.artifactDir) && progress.history.length > 0) {

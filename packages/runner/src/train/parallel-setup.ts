@@ -1,0 +1,26 @@
+/**
+ * The setup module of a data-parallel cnn-classifier run (see ./parallel.ts and
+ * engine/parallel.ts): inside each worker thread, the spec's training model and xp's optimizer,
+ * exactly as the single-thread path builds them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DataParallelTask } from '../engine/index.ts';
+import { withBatchSlice } from './fused-layers.ts';
+import { buildTrainingSetup } from './model.ts';
+import { exportTrainingState, importTrainingState, type ParallelSetupArgs } from './parallel.ts';
+import { trainableVariables, trainingLoss } from './step.ts';
+
+export function setup(args: ParallelSetupArgs): DataParallelTask {
+  if (args.prodMode) tf.enableProdMode();
+  const { model, optimizer } = buildTrainingSetup(args.spec);
+  return {
+    variables: trainableVariables(model),
+    loss: (x, y, slice) => withBatchSlice(slice, () => trainingLoss(model, x as tf.Tensor4D, tf.cast(y, 'int32') as tf.Tensor1D)),
+    apply: (grads, lr) => {
+      if (lr === undefined) throw new Error('a cnn-classifier step needs its learning rate');
+      optimizer.apply(grads, lr);
+    },
+    exportState: () => exportTrainingState(model, optimizer),
+    importState: (state) => importTrainingState(model, optimizer, state),
+  };
+}

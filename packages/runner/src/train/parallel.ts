@@ -1,0 +1,136 @@
+/**
+ * One cnn-classifier run trained data-parallel on worker threads (engine/parallel.ts): every worker
+ * builds the spec's training model (./parallel-setup.ts) and trains on its slice of each batch,
+ * with batch norm synchronized and gradients summed, so a step is the single-thread step on the
+ * whole batch up to float rounding. The main thread keeps its own copy of model and optimizer:
+ * it pushes their state into the workers at the start (fresh or resumed) and pulls the workers'
+ * (weights, batch-norm running statistics, optimizer slots, step count) back for evaluation and
+ * checkpoints.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ExperimentSpec } from '@xp/core';
+import { createDataParallelTrainer, type DataParallelTrainer, type TaskState } from '../engine/index.ts';
+import { setTrainingStep } from './fused-layers.ts';
+import type { OptimizerName, TrainOptimizer } from './optimizer.ts';
+
+export type WorkersSetting = 'auto' | number | undefined;
+
+export interface WorkerPlan {
+  /** Worker threads to train on; 1 is the ordinary single-thread path. */
+  workers: number;
+  /** One line saying why fewer workers than asked for, if so. */
+  note?: string;
+}
+
+/**
+ * How many workers a run trains on. `auto` (also the default) takes the run's share of the cores;
+ * a number is taken as given. Data parallelism needs the wasm backend (a native backend uses the
+ * cores itself), a batch size that divides by the worker count, and an epoch whose last, smaller
+ * batch still has a row for every worker; otherwise one thread, with a note.
+ */
+export function planWorkers(requested: WorkersSetting, env: { cores: number; backend: string; batchSize: number; trainCount: number }): WorkerPlan {
+  const auto = requested === undefined || requested === 'auto';
+  const asked = auto ? Math.max(1, Math.floor(env.cores)) : requested;
+  if (asked <= 1) return { workers: 1 };
+  const what = auto ? `train.workers: auto (${asked} cores)` : `train.workers: ${asked}`;
+  if (env.backend !== 'wasm') {
+    return { workers: 1, note: `${what}: one thread, since data-parallel workers need the wasm backend (not ${env.backend})` };
+  }
+  let workers = asked;
+  let note: string | undefined;
+  if (env.batchSize % asked !== 0) {
+    if (!auto) return { workers: 1, note: `${what}: one thread, since batch size ${env.batchSize} does not divide into ${asked} workers` };
+    while (env.batchSize % workers !== 0) workers--;
+    if (workers < 2) return { workers: 1, note: `${what}: one thread, since batch size ${env.batchSize} does not divide into 2 or more workers` };
+    note = `${what}: ${workers} workers, since batch size ${env.batchSize} does not divide into ${asked}`;
+  }
+  const remainder = env.trainCount % env.batchSize;
+  if (remainder > 0 && remainder < workers) {
+    return { workers: 1, note: `${what}: one thread, since the epoch's last batch (${remainder} images) has fewer rows than ${workers} workers` };
+  }
+  return { workers, note };
+}
+
+interface TrainingStateMeta {
+  shapes: number[][];
+  optimizer: { name: OptimizerName; iterations: number; slots: { key: string; shape: number[] }[] };
+}
+
+/** Model weights (trainable, then running statistics) and optimizer state as plain arrays. */
+export function exportTrainingState(model: tf.LayersModel, optimizer: TrainOptimizer): TaskState {
+  const weights = model.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array));
+  const state = optimizer.state();
+  try {
+    const keys = Object.keys(state.slots);
+    const meta: TrainingStateMeta = {
+      shapes: model.weights.map((w) => w.shape as number[]),
+      optimizer: { name: state.name, iterations: state.iterations, slots: keys.map((key) => ({ key, shape: state.slots[key].shape })) },
+    };
+    const slots = keys.map((key) => Float32Array.from(state.slots[key].dataSync() as Float32Array));
+    return { arrays: [...weights, ...slots], meta };
+  } finally {
+    tf.dispose(Object.values(state.slots));
+  }
+}
+
+/** The reverse of exportTrainingState, into a model and optimizer built from the same spec; dropout masks carry on too. */
+export function importTrainingState(model: tf.LayersModel, optimizer: TrainOptimizer, state: TaskState): void {
+  const meta = state.meta as TrainingStateMeta;
+  const targets = model.weights;
+  if (meta.shapes.length !== targets.length || state.arrays.length !== targets.length + meta.optimizer.slots.length) {
+    throw new Error(`training state has ${meta.shapes.length} weights, the model ${targets.length}`);
+  }
+  const weights = targets.map((w, i) => {
+    if (!tf.util.arraysEqual(meta.shapes[i], w.shape as number[])) throw new Error(`training state weight ${i} has shape [${meta.shapes[i]}], the model's ${w.originalName} [${w.shape}]`);
+    return tf.tensor(state.arrays[i], meta.shapes[i]);
+  });
+  const slots: tf.NamedTensorMap = {};
+  meta.optimizer.slots.forEach(({ key, shape }, j) => (slots[key] = tf.tensor(state.arrays[targets.length + j], shape)));
+  try {
+    model.setWeights(weights);
+    optimizer.restore({ name: meta.optimizer.name, iterations: meta.optimizer.iterations, slots });
+  } finally {
+    tf.dispose(weights);
+    tf.dispose(Object.values(slots));
+  }
+  setTrainingStep(model, meta.optimizer.iterations);
+}
+
+/** What ./parallel-setup.ts receives. */
+export interface ParallelSetupArgs {
+  spec: ExperimentSpec;
+  prodMode: boolean;
+}
+
+export interface DataParallelRun {
+  readonly workers: number;
+  /** One step on a batch at rate `lr`; resolves to its mean loss. */
+  step(x: tf.Tensor4D, labels: tf.Tensor1D, lr: number): Promise<number>;
+  /** Makes the workers' copies equal to `model` and `optimizer` (start, resume). */
+  push(model: tf.LayersModel, optimizer: TrainOptimizer): Promise<void>;
+  /** Copies the workers' state into `model` and `optimizer` (evaluation, checkpoints). */
+  pull(model: tf.LayersModel, optimizer: TrainOptimizer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDataParallel(
+  spec: ExperimentSpec,
+  options: { workers: number; batchSize: number; imageShape: [number, number, number]; maxParams: number },
+): Promise<DataParallelRun> {
+  const trainer: DataParallelTrainer = await createDataParallelTrainer({
+    workers: options.workers,
+    setupModule: new URL('./parallel-setup.ts', import.meta.url),
+    setupArgs: { spec, prodMode: tf.env().getBool('PROD') } satisfies ParallelSetupArgs,
+    batchSize: options.batchSize,
+    xShape: options.imageShape,
+    yShape: [],
+    maxParams: options.maxParams,
+  });
+  return {
+    workers: trainer.workers,
+    step: (x, labels, lr) => trainer.step(x.dataSync() as Float32Array, Float32Array.from(labels.dataSync()), { lr }),
+    push: (model, optimizer) => trainer.importState(exportTrainingState(model, optimizer)),
+    pull: async (model, optimizer) => importTrainingState(model, optimizer, await trainer.exportState()),
+    close: () => trainer.close(),
+  };
+}
