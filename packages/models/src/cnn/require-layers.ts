@@ -1,22 +1,17 @@
 /** The `constraints.requireLayers` check: which required layer kinds a network lacks. */
 import type { LayerDescriptor, LayerKind } from './layers.ts';
+import { layerKindDefinition } from './layers/index.ts';
 import type { LayerSummary } from './summary.ts';
 
-/** Kinds that count as another kind for the requirement ('spatial-dropout' is a dropout). */
-const ALSO_SATISFIES: Partial<Record<LayerKind, LayerKind>> = { 'spatial-dropout': 'dropout' };
-
+/**
+ * The layer's own kind and the kinds it stands in for (its module's `alsoCountsAs`: a spatial-dropout
+ * is a dropout; an avgpool over the whole map, which only a summary can tell, is a global-avg-pool).
+ */
 function kindsProvided(entry: LayerDescriptor | LayerSummary): LayerKind[] {
   const layer = 'layer' in entry ? entry.layer : entry;
-  const kinds: LayerKind[] = [layer.kind];
-  const alias = ALSO_SATISFIES[layer.kind];
-  if (alias) kinds.push(alias);
-  // An average pool whose window covers the whole map is global average pooling; only a summary
-  // (which knows the input shape) can tell.
-  if (layer.kind === 'avgpool' && 'layer' in entry) {
-    const [, h, w] = entry.inputShape;
-    if (entry.inputShape.length === 3 && layer.size >= h && layer.size >= w) kinds.push('global-avg-pool');
-  }
-  return kinds;
+  const input = 'layer' in entry ? entry.inputShape : undefined;
+  const also = layerKindDefinition(layer.kind)?.alsoCountsAs?.(layer, input) ?? [];
+  return [layer.kind, ...(also as LayerKind[])];
 }
 
 /**

@@ -2,6 +2,7 @@
  * Static analysis of a CNN spec, without building it: per-layer output shape, trainable parameters
  * counted as PyTorch counts them, batch-norm buffers, receptive field and multiply-adds. Shape
  * problems come back as located issues, so a plan can show all of them instead of the first throw.
+ * Each layer's effect and row name come from its kind's module (./layers/<kind>.ts).
  */
 import {
   DEFAULT_CLASSES,
@@ -12,14 +13,16 @@ import {
   type LayerDescriptor,
   type SpecPath,
 } from './layers.ts';
+import { formatShape, isMap, type LayerKindDefinition, type LayerShape } from './layers/definition.ts';
+import { layerKindDefinition } from './layers/index.ts';
+
+export { formatShape };
+export type { LayerShape };
 
 export interface ModelIssue {
   path: SpecPath;
   message: string;
 }
-
-/** [C, H, W] for a feature map, [N] for a flat vector. */
-export type LayerShape = readonly number[];
 
 export interface LayerSummary {
   /** 1-based position in the flattened network. */
@@ -60,116 +63,12 @@ export class ModelShapeError extends Error {
   }
 }
 
-const isMap = (shape: LayerShape): boolean => shape.length === 3;
-export const formatShape = (shape: LayerShape): string => shape.join('×');
+/** The kind's module, for a layer that flattenBlocks produced (so its kind is registered). */
+const definitionOf = (layer: LayerDescriptor): LayerKindDefinition => layerKindDefinition(layer.kind)!;
 
 function layerName(layer: LayerDescriptor, input: LayerShape): string {
-  switch (layer.kind) {
-    case 'conv2d': {
-      const extras = [
-        layer.padding === 'valid' || layer.padding === 0 ? '' : ` pad ${layer.padding}`,
-        layer.stride === 1 ? '' : ` stride ${layer.stride}`,
-        layer.bias ? '' : ' no bias',
-      ].join('');
-      return `conv2d ${layer.kernel}×${layer.kernel} ${input[0]}→${layer.filters}${extras}`;
-    }
-    case 'maxpool':
-    case 'avgpool':
-      return `${layer.kind} ${layer.size}×${layer.size}${layer.stride === layer.size ? '' : ` stride ${layer.stride}`}`;
-    case 'dense':
-      return `dense ${input[0]}→${layer.units}${layer.bias ? '' : ' no bias'}`;
-    case 'batchnorm':
-      return `batchnorm ${input[0]}`;
-    case 'dropout':
-    case 'spatial-dropout':
-      return `${layer.kind} ${layer.rate}`;
-    default:
-      return layer.kind;
-  }
-}
-
-interface Step {
-  output: LayerShape;
-  params: number;
-  buffers: number;
-  multAdds: number;
-  /** Window and stride for the receptive-field recurrence; null for layers that do not move it. */
-  window?: { size: number; stride: number };
-  mixesEverything?: boolean;
-}
-
-/** One layer's effect, or the message explaining why its input does not fit. */
-function step(layer: LayerDescriptor, input: LayerShape): Step | string {
-  const needMap = (what: string): string =>
-    `${what} needs a C×H×W feature map, but its input is a flat vector of ${input[0]} (after flatten, global-avg-pool or dense)`;
-  switch (layer.kind) {
-    case 'conv2d': {
-      if (!isMap(input)) return needMap('conv2d');
-      const [c, h, w] = input;
-      const { kernel: k, stride: s, filters } = layer;
-      let oh: number;
-      let ow: number;
-      if (layer.padding === 'same') {
-        oh = Math.ceil(h / s);
-        ow = Math.ceil(w / s);
-      } else {
-        const pad = layer.padding === 'valid' ? 0 : layer.padding;
-        if (k > h + 2 * pad || k > w + 2 * pad) {
-          return `kernel ${k}×${k} is larger than its ${h}×${w} input${pad ? ` padded by ${pad}` : ''}`;
-        }
-        oh = Math.floor((h + 2 * pad - k) / s) + 1;
-        ow = Math.floor((w + 2 * pad - k) / s) + 1;
-      }
-      const weights = k * k * c * filters;
-      return {
-        output: [filters, oh, ow],
-        params: weights + (layer.bias ? filters : 0),
-        buffers: 0,
-        multAdds: weights * oh * ow,
-        window: { size: k, stride: s },
-      };
-    }
-    case 'maxpool':
-    case 'avgpool': {
-      if (!isMap(input)) return needMap(layer.kind);
-      const [c, h, w] = input;
-      if (layer.size > h || layer.size > w) return `pool window ${layer.size}×${layer.size} is larger than its ${h}×${w} input`;
-      const oh = Math.floor((h - layer.size) / layer.stride) + 1;
-      const ow = Math.floor((w - layer.size) / layer.stride) + 1;
-      return { output: [c, oh, ow], params: 0, buffers: 0, multAdds: 0, window: { size: layer.size, stride: layer.stride } };
-    }
-    case 'global-avg-pool': {
-      if (!isMap(input)) return needMap('global-avg-pool');
-      const [c, h, w] = input;
-      return { output: [c], params: 0, buffers: 0, multAdds: 0, window: { size: Math.max(h, w), stride: 1 } };
-    }
-    case 'batchnorm': {
-      const c = input[0];
-      return { output: input, params: 2 * c, buffers: 2 * c, multAdds: 0 };
-    }
-    case 'spatial-dropout':
-      if (!isMap(input)) return needMap('spatial-dropout');
-      return { output: input, params: 0, buffers: 0, multAdds: 0 };
-    case 'flatten':
-      return { output: [input.reduce((a, b) => a * b, 1)], params: 0, buffers: 0, multAdds: 0 };
-    case 'dense': {
-      if (isMap(input)) {
-        return `dense needs a flat input, but gets a ${formatShape(input)} feature map: put flatten or global-avg-pool before it`;
-      }
-      const weights = input[0] * layer.units;
-      return {
-        output: [layer.units],
-        params: weights + (layer.bias ? layer.units : 0),
-        buffers: 0,
-        multAdds: weights,
-        mixesEverything: true,
-      };
-    }
-    case 'relu':
-    case 'dropout':
-    case 'log-softmax':
-      return { output: input, params: 0, buffers: 0, multAdds: 0 };
-  }
+  const definition = definitionOf(layer);
+  return definition.label ? definition.label(layer, input) : layer.kind;
 }
 
 function inputShapeIssue(input: readonly number[]): ModelIssue | null {
@@ -204,7 +103,7 @@ export function summarizeModel(model: CnnModelSpec): ModelSummary {
   let receptiveField: number | null = 1;
   let jump = 1;
   for (const [i, layer] of layers.entries()) {
-    const result = step(layer, shape);
+    const result = definitionOf(layer).effect(layer, shape);
     if (typeof result === 'string') {
       summary.issues.push({ path: layer.path, message: `${layerName(layer, shape)} (layer ${i + 1}, block ${layer.block}): ${result}` });
       return summary;
