@@ -79,7 +79,12 @@ describe('xp plan on the Part II specs', () => {
     const result = xp(['plan', 'experiments/cnn-19816.yaml', '--json']);
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
-    expect(plan).toEqual({ experiment: 'cnn-19816', variants: [{ name: 'cnn-19816', overrides: {}, params: 19816, withinBudget: true }] });
+    expect(plan).toEqual({
+      experiment: 'cnn-19816',
+      variants: [{ name: 'cnn-19816', overrides: {}, params: 19816, withinBudget: true }],
+      seeds: [1],
+      runs: [{ name: 'cnn-19816', variant: 'cnn-19816', seed: 1 }],
+    });
   });
 
   it('lists nine width × pooling variants and marks those over 20,000', () => {

@@ -54,7 +54,7 @@ describe('xp compare over seeds (subprocess)', () => {
   it('the table shows the variants over seeds first, then the runs', () => {
     const { stdout, code } = xp(['compare', '--experiment', 'two-seeds'], { cwd: dir });
     expect(code).toBe(0);
-    expect(stdout).toMatch(/│ lr=0\.1 +│ 1,2 +│ +2\/2 │ passed +│ +0\.9947 ± 0\.000565685 │ 0\.9943 │ 0\.9951 │ +2\.5 \(2–3\) │/);
+    expect(stdout).toMatch(/│ lr=0\.1 +│ 1,2 +│ +2\/2 │ passed +│ +0\.9947 ± 0\.00057 │ 0\.9943 │ 0\.9951 │ +2\.5 \(2–3\) │/);
     expect(stdout).toMatch(/│ lr=0\.01 +│ 1,2 +│ +1\/2 │ failed +│/);
     expect(stdout).toContain('runs (4):');
   });
