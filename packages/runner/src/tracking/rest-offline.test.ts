@@ -86,7 +86,7 @@ describe.skipIf(skip !== null)(`RestStore with the MLflow server down from the s
     // Local ids look like MLflow's, so the 8-character prefix the summary prints is as good as for any run.
     expect(c1.runId).toMatch(/^[0-9a-f]{32}$/);
 
-    server = await startMlflowServer(dir, { port, timeoutMs: 240_000 });
+    server = await startMlflowServer(dir, { port, timeoutMs: 600_000 });
 
     // c2 is created while the store still thinks the server is down; its end() finds it back and
     // delivers it, creating its parent first.
@@ -136,7 +136,7 @@ describe.skipIf(skip !== null)(`RestStore with the MLflow server down from the s
     expect(c3History.metrics.map((m) => m.timestamp)).toEqual([1_700_000_001_000]);
     const listing = await api<{ files?: { path: string }[] }>('GET', 'artifacts/list', { run_id: c1Id });
     expect(listing.files?.map((f) => f.path)).toEqual(['table.csv']);
-  }, 420_000);
+  }, 900_000);
 
   it('--resume: an 8-character prefix of the local id finds the run; it is reopened (RUNNING), continued and ended in place', async (ctx) => {
     if (!server) return ctx.skip('the server did not start in the test before');
@@ -166,5 +166,26 @@ describe.skipIf(skip !== null)(`RestStore with the MLflow server down from the s
     expect(asRecord(wire.data.tags)['xp.resumedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
     const history = await api<{ metrics: { step: number }[] }>('GET', 'metrics/get-history', { run_id: record.runId, metric_key: 'E' });
     expect(history.metrics.map((m) => m.step).sort()).toEqual([0, 1, 2, 3]);
-  }, 120_000);
+  }, 300_000);
+
+  it('a replay cut short after creating a run (its id not yet noted) finds that run instead of creating a second', async (ctx) => {
+    if (!server) return ctx.skip('the server did not start in the first test');
+    const localId = localIds.c1;
+    const serverId = await mappedRunId(cwd(), localId);
+    expect(serverId).not.toBeNull();
+    // As if the process died between runs/create and noting the id: no mapping, the creation not marked done.
+    rmSync(path.join(cwd(), '.xp', 'run-ids', localId));
+    const spool = path.join(cwd(), '.xp', 'spool', `${localId}.jsonl`);
+    const records = [
+      { op: 'createRun', experimentName: 'offline-start', runName: 'c1', startTime: 1_700_000_000_000, tags: [{ key: 'mlflow.runName', value: 'c1' }] },
+      { op: 'logBatch', metrics: [], params: [], tags: [{ key: 'xp.replayed', value: 'twice' }] },
+    ];
+    writeFileSync(spool, records.map((op, seq) => JSON.stringify({ seq, uri: url, runId: localId, op }) + '\n').join(''));
+    const report = await syncSpool(url, { cwd: cwd(), retry: FAST_RETRY });
+    expect(report.failed).toEqual([]);
+    expect(await mappedRunId(cwd(), localId)).toBe(serverId);
+    const runs = await experimentRuns();
+    expect(runs.filter((run) => run.info.run_name === 'c1')).toHaveLength(1);
+    expect(asRecord(runs.find((run) => run.info.run_id === serverId)!.data.tags)['xp.replayed']).toBe('twice');
+  }, 300_000);
 });

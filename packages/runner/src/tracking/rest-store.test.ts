@@ -36,7 +36,7 @@ describe.skipIf(skip !== null)(`RestStore on a real MLflow server${skip ? ` (ski
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'xp-rest-'));
     server = await startMlflowServer(dir);
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     await server?.kill();
@@ -126,7 +126,7 @@ describe.skipIf(skip !== null)(`RestStore on a real MLflow server${skip ? ` (ski
     expect(asRecord(wire.data.tags)['xp.status']).toBe('passed');
     const listing = await api<{ files?: { path: string }[] }>(server, 'GET', 'artifacts/list', { run_id: run.runId });
     expect(listing.files?.map((f) => f.path)).toEqual(['model.json']);
-  }, 420_000);
+  }, 600_000);
 
   it('does not duplicate metric points a replay already delivered', async () => {
     const cwd = path.join(dir, 'dup-cwd');
