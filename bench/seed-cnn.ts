@@ -7,7 +7,7 @@
  * does); `bn: 'fused'` uses the engine's fused `reluBatchNorm` op.
  */
 import * as tf from '@tensorflow/tfjs';
-import { reluBatchNorm } from '../packages/runner/src/engine/index.ts';
+import { reluBatchNorm } from '@xp/engine';
 
 type Conv = { w: tf.Variable<tf.Rank.R4>; b: tf.Variable<tf.Rank.R1>; pad: 'valid' | 'same' };
 type Bn = { gamma: tf.Variable<tf.Rank.R1>; beta: tf.Variable<tf.Rank.R1>; mean: tf.Tensor1D; variance: tf.Tensor1D };

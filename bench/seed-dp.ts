@@ -1,6 +1,6 @@
-/** Setup module for data-parallel training of the seed network (see engine/parallel.ts). */
+/** Setup module for data-parallel training of the seed network (see packages/engine/src/parallel.ts). */
 import * as tf from '@tensorflow/tfjs';
-import type { DataParallelTask } from '../packages/runner/src/engine/index.ts';
+import type { DataParallelTask } from '@xp/engine';
 import { buildSeedNet } from './seed-cnn.ts';
 
 export function setup(): DataParallelTask {

@@ -10,8 +10,8 @@
  * tensors), the "before" figure. PyTorch runs through
  * /usr/bin/python3 (Debian's python3-torch) at 1 and 2 threads.
  *
- * --workers N trains one model data-parallel on N worker threads (engine/parallel.ts: the batch
- * split across workers, batch norm synchronized, gradients averaged).
+ * --workers N trains one model data-parallel on N worker threads (packages/engine/src/parallel.ts:
+ * the batch split across workers, batch norm synchronized, gradients averaged).
  *
  * --procs N runs N independent tfjs trainings at once (one process each, as two sweep variants
  * would) and reports each one's ms/batch and their combined images/s: a wasm process keeps one
@@ -24,8 +24,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   benchTrainStep, createDataParallelTrainer, registerWasmKernels, selectBackend, type BackendRequest,
-} from '../packages/runner/src/engine/index.ts';
-import { setFilterGradStrategy } from '../packages/runner/src/engine/wasm-kernels/conv2d-backprop-filter.ts';
+} from '@xp/engine';
+import { setFilterGradStrategy } from '@xp/engine/wasm-kernels/conv2d-backprop-filter';
 import { buildSeedNet } from './seed-cnn.ts';
 
 const argv = process.argv.slice(2);

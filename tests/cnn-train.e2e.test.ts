@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@xp/models';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpointModel } from '../packages/runner/src/train/checkpoint.ts';
+import { loadCheckpointModel } from '../packages/runner/src/kinds/cnn-classifier/train/checkpoint.ts';
 import { tempDir, xp, XP_BIN } from './helpers.ts';
 
 const SMALL_CNN = `name: cnn-small

@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileStore } from '../packages/runner/src/tracking/file-store.ts';
+import { FileStore } from '@xp/tracking';
 import { recordCnnVariants, recordSeedSweep } from '../packages/runner/src/compare/test-fixtures.ts';
 import { chromiumSkipReason, launchChromium } from './fixtures/mlflow-server.ts';
 import { REPO, tempDir, xp } from './helpers.ts';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openTrackingStore } from '../packages/runner/src/tracking/index.ts';
+import { openTrackingStore } from '@xp/tracking';
 import { tempDir, xp } from './helpers.ts';
 
 interface Report {

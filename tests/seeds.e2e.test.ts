@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openTrackingStore } from '../packages/runner/src/tracking/index.ts';
+import { openTrackingStore } from '@xp/tracking';
 import { tempDir, xp } from './helpers.ts';
 
 const SPEC = join(import.meta.dirname, '../experiments/toy-eta-sweep.yaml');

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileStore } from '../packages/runner/src/tracking/file-store.ts';
+import { FileStore } from '@xp/tracking';
 import { freePort, mlflowSkipReason, startMlflowServer, type MlflowServer } from './fixtures/mlflow-server.ts';
 import { tempDir, xp } from './helpers.ts';
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseSpecText } from '@xp/core';
-import type { RunRecord, TrackingReader } from '../tracking/types.ts';
+import type { RunRecord, TrackingReader } from '@xp/tracking';
 
 export interface SweepShape {
   /** sweep.grid keys, in spec order. */

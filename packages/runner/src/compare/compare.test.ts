@@ -9,11 +9,11 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileStore } from '@xp/tracking';
 import { chromiumSkipReason, launchChromium } from '../../../../tests/fixtures/mlflow-server.ts';
 import { register } from '../cli/commands/compare.ts';
 import { UsageError, type CliContext } from '../cli/context.ts';
 import { main } from '../cli/main.ts';
-import { FileStore } from '../tracking/file-store.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'xp-compare-'));
 const store = new FileStore(path.join(dir, 'mlruns'));

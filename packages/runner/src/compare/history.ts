@@ -3,7 +3,7 @@
  * first reached its accuracy threshold, and the curves of the HTML report. Each history is read from the
  * store once per comparison.
  */
-import type { MetricPoint, RunRecord, TrackingReader } from '../tracking/types.ts';
+import type { MetricPoint, RunRecord, TrackingReader } from '@xp/tracking';
 
 /** The metric `constraints.minTestAccuracy` judges; its history is logged once per epoch (step = epoch, from 1). */
 export const THRESHOLD_METRIC = 'test_accuracy';

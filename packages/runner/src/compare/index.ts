@@ -1,5 +1,5 @@
 /** `xp compare`: build the comparison, then format it. */
-import type { TrackingReader } from '../tracking/types.ts';
+import type { TrackingReader } from '@xp/tracking';
 import { formatHtml } from './format-html.ts';
 import { formatCsv, formatJson, formatTable } from './format-text.ts';
 import { MetricHistories } from './history.ts';

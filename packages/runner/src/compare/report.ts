@@ -3,9 +3,9 @@
  * grouped by variant over their seeds, what varied between them (under the sweep's axes), and the chosen
  * metric best first. Formatting is elsewhere (format-*.ts).
  */
+import { UnknownExperimentError } from '@xp/tracking';
+import type { RunRecord, TrackingReader } from '@xp/tracking';
 import type { MetricDirection } from '../kinds/types.ts';
-import { UnknownExperimentError } from '../tracking/errors.ts';
-import type { RunRecord, TrackingReader } from '../tracking/types.ts';
 import { layoutAxes, loadSweepShape, type AxisGroup, type AxisLayout } from './axes.ts';
 import { curveMetricOf, directionsOf, guessDirection, primaryMetricOf } from './directions.ts';
 import { groupByVariant, seedOf, variantOf, type VariantGroup } from './groups.ts';

@@ -3,7 +3,7 @@
  * started top-level run (a single-variant `xp run` has no children, so its own run is shown).
  * With `all`: every run of the experiment that is not a sweep's parent.
  */
-import type { RunRecord } from '../tracking/types.ts';
+import type { RunRecord } from '@xp/tracking';
 
 const TAG_PARENT_RUN_ID = 'mlflow.parentRunId';
 

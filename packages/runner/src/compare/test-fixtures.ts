@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrackingStore } from '../tracking/types.ts';
+import type { TrackingStore } from '@xp/tracking';
 
 export interface ScriptedRun {
   name: string;

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileStore } from '@xp/tracking';
 import { chromiumSkipReason, launchChromium } from '../../../../tests/fixtures/mlflow-server.ts';
 import { main } from '../cli/main.ts';
-import { FileStore } from '../tracking/file-store.ts';
 import { layoutAxes, sweepShapeOf } from './axes.ts';
 import { recordCnnVariants } from './test-fixtures.ts';
 

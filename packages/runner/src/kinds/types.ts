@@ -4,7 +4,7 @@
  * spec's `kind` in ./registry.ts.
  */
 import type { ExperimentSpec, SpecIssue } from '@xp/core';
-import type { TrackedRun } from '../tracking/types.ts';
+import type { TrackedRun } from '@xp/tracking';
 
 export type MetricDirection = 'min' | 'max';
 

@@ -5,7 +5,7 @@
  *
  * Adding a place to run is one module under ./launchers/ and one line in ./launchers/index.ts.
  */
-import type { TrackingStore } from '../tracking/types.ts';
+import type { TrackingStore } from '@xp/tracking';
 import type { Job, JobResult } from './job.ts';
 
 export interface LaunchHooks {

@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenToDotted } from '@xp/core';
+import type { MetricPoint, TrackedRun, TrackingStore } from '@xp/tracking';
 import { kindOf } from '../kinds/registry.ts';
 import type { RunOutcome } from '../kinds/types.ts';
-import type { MetricPoint, TrackedRun, TrackingStore } from '../tracking/types.ts';
 import { overBudgetMessage } from '../verdict/budget.ts';
 import type { Job, JobResult } from './job.ts';
 

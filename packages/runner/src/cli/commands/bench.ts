@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { BACKEND_NAMES, checkBackendName, startBackend, type BackendName } from '../backend-choice.ts';
+import { BACKEND_NAMES, checkBackendName, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
 import { positiveInt, resolveFromCwd, setOption } from '../options.ts';
@@ -45,7 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
       const variantSpec = chosen.variant.spec;
       if (variantSpec.kind !== 'cnn-classifier') throw new UsageError(`xp bench times cnn-classifier training; this spec is ${variantSpec.kind}`);
       await startBackend((options.backend ?? variantSpec.backend ?? 'auto') as BackendName);
-      const { benchSpecTraining } = await import('../../train/bench-spec.ts');
+      const { benchSpecTraining } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
       const result = await benchSpecTraining(variantSpec, { batches: options.batches, warmup: options.warmup, workers: options.workers });
       const { samplesMs, note, ...summary } = result;
       if (note) ctx.stderr(`note: ${note}\n`);

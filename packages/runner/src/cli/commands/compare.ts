@@ -2,9 +2,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { openTrackingStore, TrackingError, UnknownExperimentError } from '@xp/tracking';
 import { AmbiguousExperimentError, COMPARE_FORMATS, renderComparison, UnknownMetricError, type CompareFormat } from '../../compare/index.ts';
-import { openTrackingStore } from '../../tracking/index.ts';
-import { TrackingError, UnknownExperimentError } from '../../tracking/errors.ts';
 import { UsageError, type CliContext } from '../context.ts';
 
 interface CompareCliOptions {

@@ -1,15 +1,13 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { openTrackingStore, parseTrackingUri, resolveTrackingUri } from '../../tracking/index.ts';
-import { TrackingError } from '../../tracking/errors.ts';
-import { findRunToResume, resumingStore } from '../../tracking/resume.ts';
-import type { RunRecord, TrackingReader, TrackingStore } from '../../tracking/types.ts';
+import { findRunToResume, openTrackingStore, parseTrackingUri, resolveTrackingUri, resumingStore, TrackingError } from '@xp/tracking';
+import type { RunRecord, TrackingReader, TrackingStore } from '@xp/tracking';
 import { runSweep, sweepStatus, type SweepReport } from '../../run/run-sweep.ts';
 import { describeVerdict } from '../../run/seed-verdict.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
-import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../backend-choice.ts';
+import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../../run/backend-choice.ts';
 
 
 interface RunOptions {

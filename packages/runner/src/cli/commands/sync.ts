@@ -1,7 +1,6 @@
 /** `xp sync`: deliver tracking writes spooled while an MLflow server was unreachable. */
 import { Command } from 'commander';
-import { syncSpool } from '../../tracking/index.ts';
-import { parseTrackingUri } from '../../tracking/uri.ts';
+import { parseTrackingUri, syncSpool } from '@xp/tracking';
 import { UsageError, type CliContext } from '../context.ts';
 
 export function register(program: Command, ctx: CliContext): void {

@@ -29,5 +29,5 @@ export const cnnClassifierKind: ExperimentKind = {
   },
   // Training (TensorFlow.js, the wasm kernels, the data) loads only when a run starts, so that
   // `xp validate`, `xp plan` and `xp summary` start fast.
-  run: async (context) => (await import('../../train/train-cnn.ts')).trainCnn(context),
+  run: async (context) => (await import('./train/train-cnn.ts')).trainCnn(context),
 };

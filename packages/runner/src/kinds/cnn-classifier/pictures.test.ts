@@ -5,10 +5,10 @@ import type { ExperimentSpec } from '@xp/core';
 import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { MetricPoint, TrackedRun } from '../../tracking/types.ts';
-import { trainCnn } from '../../train/train-cnn.ts';
+import type { MetricPoint, TrackedRun } from '@xp/tracking';
 import type { RunContext } from '../types.ts';
 import { confusionMatrix, GRID, PICTURE_FILES, worstMisclassified } from './pictures.ts';
+import { trainCnn } from './train/train-cnn.ts';
 
 describe('confusionMatrix', () => {
   it('counts true class × predicted class', () => {

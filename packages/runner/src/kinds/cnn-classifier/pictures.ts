@@ -21,8 +21,8 @@ import { MNIST_CLASSES, MNIST_DEFAULT_NORMALIZATION, type ImageSet, type MnistNo
 import { stringify } from 'csv-stringify/sync';
 import { PNG } from 'pngjs';
 import type { TopLevelSpec } from 'vega-lite';
-import type { EpochRecord } from '../../train/checkpoint.ts';
-import { evaluate, type Predictions } from '../../train/evaluate.ts';
+import type { EpochRecord } from './train/checkpoint.ts';
+import { evaluate, type Predictions } from './train/evaluate.ts';
 import { CHART_CONFIG, CHART_FONT, renderVegaLite, svgToPng, type RenderedChart } from '../charts.ts';
 import type { RunContext } from '../types.ts';
 

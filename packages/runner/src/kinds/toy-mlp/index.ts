@@ -10,7 +10,7 @@ import type { ExperimentSpec, SpecIssue } from '@xp/core';
 // chart and workbook libraries load when a run needs them, so `xp validate` and `xp plan` start fast.
 import { trainToyNetwork, WEIGHT_NAMES, type ToyRow, type ToySetup } from '@xp/models/toy/network';
 import type { GradientCheckResult } from '@xp/models/toy/checks';
-import type { MetricPoint, TrackedRun } from '../../tracking/types.ts';
+import type { MetricPoint, TrackedRun } from '@xp/tracking';
 import type { ExperimentKind, Locator, RunContext, RunOutcome, KindCheck, SweepResult } from '../types.ts';
 import type { LossCurve } from './chart.ts';
 import { tableToCsv } from './csv.ts';

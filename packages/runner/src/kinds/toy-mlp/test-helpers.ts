@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExperimentSpec } from '@xp/core';
-import type { MetricPoint, RunStatus, TrackedRun } from '../../tracking/types.ts';
+import type { MetricPoint, RunStatus, TrackedRun } from '@xp/tracking';
 
 export class MemoryRun implements TrackedRun {
   readonly runId = 'test-run';

@@ -3,8 +3,8 @@
  * store the job names, and sends back log lines, reports and the result. An 'interrupt' message is
  * Ctrl-C for the job: finish the batch, save, end as killed.
  */
-import { startBackend, quietTensorFlow, type BackendName } from '../../cli/backend-choice.ts';
-import { openTrackingStore } from '../../tracking/index.ts';
+import { openTrackingStore } from '@xp/tracking';
+import { startBackend, quietTensorFlow, type BackendName } from '../backend-choice.ts';
 import { runJob } from '../run-job.ts';
 import type { ChildMessage, ParentMessage } from './job-child-protocol.ts';
 

@@ -1,6 +1,6 @@
 /** What a cnn-classifier run records: per-epoch points, and the final values of the whole run. */
 import type { ExperimentSpec } from '@xp/core';
-import type { MetricPoint } from '../tracking/types.ts';
+import type { MetricPoint } from '@xp/tracking';
 import type { EpochRecord } from './checkpoint.ts';
 import { bestEpoch, judge } from './verdict.ts';
 

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentSpec } from '@xp/core';
-import { createDataParallelTrainer, type DataParallelTrainer, type TaskState } from '../engine/index.ts';
+import { createDataParallelTrainer, type DataParallelTrainer, type TaskState } from '@xp/engine';
 import { setTrainingStep } from './fused-layers.ts';
 import type { OptimizerName, TrainOptimizer } from './optimizer.ts';
 

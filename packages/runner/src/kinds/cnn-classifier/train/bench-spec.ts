@@ -6,7 +6,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentSpec } from '@xp/core';
-import { benchTrainStep, currentBackend, type BenchResult } from '../engine/index.ts';
+import { benchTrainStep, currentBackend, type BenchResult } from '@xp/engine';
 import { buildTrainingSetup } from './model.ts';
 import { planWorkers, startDataParallel, type WorkersSetting } from './parallel.ts';
 import { learningRateAt } from './schedule.ts';

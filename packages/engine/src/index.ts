@@ -1,5 +1,5 @@
 /**
- * xp's compute engine: backend selection, fast `wasm` kernels for training convnets, fused
+ * @xp/engine, xp's compute engine: backend selection, fast `wasm` kernels for training convnets, fused
  * training ops, and a training-step benchmark.
  *
  * API for model layers and the training loop:
@@ -31,9 +31,9 @@
  *   batch; batch norm inside `reluBatchNorm` is synchronized across workers and each slice's
  *   gradient is weighted by its share of the batch and summed, so a step matches a single-process
  *   step on the whole batch to float rounding (tested to 1e-5). Evaluate by copying
- *   `exportState()` (or `getWeights()`) into a main-thread model. xp run's cnn-classifier wires it
- *   in through train/parallel.ts. Alternatively run independent sweep variants in separate
- *   processes (see BENCHMARKS.md for what each gains).
+ *   `exportState()` (or `getWeights()`) into a main-thread model. The runner's cnn-classifier kind
+ *   wires it in through its train/parallel.ts. Alternatively run independent sweep variants in
+ *   separate processes (see BENCHMARKS.md for what each gains).
  *
  * - `benchTrainStep(modelOrStep, {batchSize, batches, warmup})` → `{backend, batchSize, threads,
  *   msPerBatch, imagesPerSec, samplesMs}` for `xp bench`.

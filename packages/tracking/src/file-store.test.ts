@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mlflowSkipReason } from '../../../../tests/fixtures/mlflow-server.ts';
+import { mlflowSkipReason } from '../../../tests/fixtures/mlflow-server.ts';
 import { ParamConflictError, InvalidKeyError } from './errors.ts';
 import { FileStore } from './file-store.ts';
 import { openTrackingStore } from './index.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlflowSkipReason, startMlflowServer, type MlflowServer } from '../../../../tests/fixtures/mlflow-server.ts';
+import { mlflowSkipReason, startMlflowServer, type MlflowServer } from '../../../tests/fixtures/mlflow-server.ts';
 import { RestStore } from './rest-store.ts';
 import type { TrackedRun } from './types.ts';
 import { syncSpool } from './spool-sync.ts';

@@ -4,7 +4,7 @@
  * exactly as the single-thread path builds them.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DataParallelTask } from '../engine/index.ts';
+import type { DataParallelTask } from '@xp/engine';
 import { withBatchSlice } from './fused-layers.ts';
 import { buildTrainingSetup } from './model.ts';
 import { exportTrainingState, importTrainingState, type ParallelSetupArgs } from './parallel.ts';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, SeededDropout, SpatialDropout2D, type CnnModelSpec } from '@xp/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../engine/index.ts';
+import { selectBackend } from '@xp/engine';
 import { fusedBuilders, ReluBatchNormLayer, setTrainingStep, StepDropout, StepSpatialDropout2D, withBatchSlice } from './fused-layers.ts';
 
 const spec: CnnModelSpec = {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_BUILDERS, summarizeModel, type CnnModelSpec, type LayerBuilders } from '@xp/models';
-import { dropout2dMask, reluBatchNorm, type BatchSlice } from '../engine/index.ts';
+import { dropout2dMask, reluBatchNorm, type BatchSlice } from '@xp/engine';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = { [key: string]: unknown };

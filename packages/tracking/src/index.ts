@@ -1,4 +1,7 @@
-/** Opens the tracking store a URI names; the rest of xp only sees TrackingStore and TrackingReader. */
+/**
+ * @xp/tracking: where runs are recorded. Opens the tracking store a URI names (an MLflow file store
+ * or server); the rest of xp only sees TrackingStore and TrackingReader.
+ */
 import { FileStore } from './file-store.ts';
 import { mlflowAuthHeaders } from './mlflow-env.ts';
 import { RestStore } from './rest-store.ts';

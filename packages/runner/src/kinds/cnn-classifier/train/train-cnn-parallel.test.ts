@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentSpec } from '@xp/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunContext } from '../kinds/types.ts';
-import type { MetricPoint, TrackedRun } from '../tracking/types.ts';
+import type { MetricPoint, TrackedRun } from '@xp/tracking';
+import type { RunContext } from '../../types.ts';
 import { planWorkers } from './parallel.ts';
 import { trainCnn, type TrainCnnOptions } from './train-cnn.ts';
 

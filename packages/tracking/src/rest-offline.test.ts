@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, mlflowSkipReason, startMlflowServer, type MlflowServer } from '../../../../tests/fixtures/mlflow-server.ts';
+import { freePort, mlflowSkipReason, startMlflowServer, type MlflowServer } from '../../../tests/fixtures/mlflow-server.ts';
 import { RestStore } from './rest-store.ts';
 import { findRunToResume, resumingStore } from './resume.ts';
 import { syncSpool } from './spool-sync.ts';

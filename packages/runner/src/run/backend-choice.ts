@@ -1,9 +1,11 @@
 /**
  * The backend a command asked for: checked by name at once, started (TensorFlow.js and xp's wasm
- * kernels are loaded here, not at CLI start-up) when a command is about to compute.
+ * kernels are loaded here, not at CLI start-up) when a command is about to compute. The order
+ * tried for 'auto' is @xp/engine's; this module stays in the runner because an absent backend is a
+ * usage error (exit 2), and it sits in run/ because a job's child process starts its backend too.
  */
 import type { ExperimentSpec } from '@xp/core';
-import { UsageError } from './context.ts';
+import { UsageError } from '../cli/context.ts';
 
 export type BackendName = NonNullable<ExperimentSpec['backend']>;
 
@@ -17,7 +19,7 @@ export function checkBackendName(name: string | undefined): void {
 
 /** Starts the backend; one that is not installed is a usage error naming what to install (exit 2). */
 export async function startBackend(requested: BackendName): Promise<void> {
-  const { BackendUnavailableError, selectBackend } = await import('../engine/backend.ts');
+  const { BackendUnavailableError, selectBackend } = await import('@xp/engine/backend');
   await quietTensorFlow();
   try {
     await selectBackend(requested);
