@@ -98,3 +98,22 @@ describe('xp plan on the Part II specs', () => {
     expect(text).toMatch(/gap-5x5_c1=32 +OVER BUDGET: 31,576 params > 19,999/);
   });
 });
+
+describe('xp plan on a random search', () => {
+  it('lists the trials with their sampled values, the same on every call', () => {
+    const json = xp(['plan', 'experiments/toy-random-search.yaml', '--json']);
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout) as { variants: Array<{ name: string; trial: number; overrides: { 'train.lr': number } }> };
+    expect(plan.variants.map((v) => v.name)).toEqual(Array.from({ length: 12 }, (_, i) => `trial-${String(i + 1).padStart(2, '0')}`));
+    expect(plan.variants.map((v) => v.trial)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    for (const { overrides } of plan.variants) expect(overrides['train.lr']).toSatisfy((lr: number) => lr >= 0.05 && lr <= 5);
+    expect(JSON.parse(xp(['plan', 'experiments/toy-random-search.yaml', '--json']).stdout)).toEqual(plan);
+
+    const text = xp(['plan', 'experiments/toy-random-search.yaml']).stdout;
+    expect(text).toMatch(/^toy-random-search \(toy-mlp\): 12 variants\n  random search: 12 trials drawn with seed 7 from\n    train\.lr  loguniform \[0\.05, 5\]\n/);
+    // Four significant digits in the text; the JSON has the value in full.
+    const first = plan.variants[0].overrides['train.lr'];
+    expect(text).toContain('trial-01  8 params');
+    expect(text).toContain(`train.lr=${Number(first.toPrecision(4))}`);
+  });
+});

@@ -11,7 +11,7 @@ import { setPath, type PathSegment } from './paths.ts';
 import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
 import type { ExperimentSpec } from './spec-types.ts';
 import { seedsOf } from './seeds.ts';
-import { DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride } from './sweep.ts';
+import { checkSweep, DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride } from './sweep.ts';
 import { validateSpec, type PathLocator } from './validate.ts';
 import { substituteVars } from './vars.ts';
 
@@ -32,8 +32,10 @@ export interface LoadOptions {
 export interface Variant {
   /** Readable and stable: what the variant changes, e.g. "gap-5x5_c1=32"; the spec's name when there is no sweep. */
   name: string;
-  /** The overrides that make this variant, as dotted path -> value. */
+  /** The overrides that make this variant, as dotted path -> value (a random search's sampled values included). */
   overrides: Record<string, unknown>;
+  /** The number of the random search's trial this variant carries (1-based); none without `sweep.random`. */
+  trial?: number;
   /** The resolved spec: overrides applied, vars substituted, defaults filled in, no sweep. */
   spec: ExperimentSpec;
   /** Where a path of this variant's spec was written (an override's value, else the base spec). */
@@ -74,8 +76,11 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     issues.push({ path: 'seeds', message: "give either 'seed' (one run per variant) or 'seeds' (one run per variant and seed), not both", expected: 'seed or seeds', found: 'both', location: baseLocate(['seeds']) });
   }
   // A malformed sweep cannot be expanded; every other problem of the base is reported together with
-  // the variants' own problems, so one run of `xp validate` lists everything.
-  if (issues.some((issue) => issue.path === 'sweep' || issue.path.startsWith('sweep.'))) throw fail(issues);
+  // the variants' own problems, so one run of `xp validate` lists everything. What the schema cannot
+  // check (a random distribution's low < high) is checked once the sweep's shape is known to be right.
+  const isSweepIssue = (issue: SpecIssue) => issue.path === 'sweep' || issue.path.startsWith('sweep.');
+  if (!issues.some(isSweepIssue)) issues.push(...checkSweep(spec.sweep, baseLocate));
+  if (issues.some(isSweepIssue)) throw fail(issues);
 
   let plans;
   try {
@@ -100,6 +105,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     variants.push({
       name,
       overrides: Object.fromEntries(plan.overrides.map((o) => [o.path.join('.'), o.value])),
+      ...(plan.trial === undefined ? {} : { trial: plan.trial }),
       spec: resolved.spec,
       locate: (path) => locate(path),
     });

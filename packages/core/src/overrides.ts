@@ -10,9 +10,9 @@
  *
  * The path must be one the schema knows; a value is read as YAML (numbers, booleans, lists, mappings)
  * unless the schema says the field is text. The command line wins over the spec's own sweep: an
- * override of a path the sweep varies replaces that axis (or that key of the named variants), and
- * says so through `note`. Every problem found later in an overridden value is located in the
- * override as typed, not in the file.
+ * override of a path the sweep varies replaces that axis (or that key of the named variants, or that
+ * path of the random search), and says so through `note`. Every problem found later in an overridden
+ * value is located in the override as typed, not in the file.
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, parse as parseYaml, type Node } from 'yaml';
@@ -271,7 +271,7 @@ export function applyCommandLine(raw: Record<string, unknown>, options: CommandL
 
 /**
  * The command line wins over the spec's sweep: a grid axis over `path` (or inside it) is dropped, and
- * so is a named variant's `set` of it, each with a note.
+ * so is a named variant's `set` of it and a random search's distribution for it, each with a note.
  */
 function takeOverFromSweep(raw: Record<string, unknown>, path: readonly string[], shown: string, note: (message: string) => void): void {
   const sweep = raw.sweep;
@@ -299,7 +299,29 @@ function takeOverFromSweep(raw: Record<string, unknown>, path: readonly string[]
       note(`${shown} replaces the ${key} that sweep variant${names.length === 1 ? '' : 's'} ${names.join(', ')} set${names.length === 1 ? 's' : ''}`);
     }
   }
+  const random = sweep.random;
+  if (isPlainObject(random) && isPlainObject(random.space)) {
+    const space = random.space;
+    for (const [key, distribution] of Object.entries(space)) {
+      if (!covers(path, parsePath(key))) continue;
+      delete space[key];
+      note(`${shown} replaces the random search's ${key} (${describeDistributionAsWritten(distribution)})${shown.startsWith('-m ') ? '' : ': every variant gets this value'}`);
+    }
+    // Trials with nothing left to sample would all be the same run.
+    if (Object.keys(space).length === 0) {
+      delete sweep.random;
+      note(`${shown} leaves the random search nothing to sample: its trials are dropped`);
+    }
+  }
   if (Object.keys(sweep).length === 0) delete raw.sweep;
+}
+
+/** "loguniform [0.001, 0.5]"; the spec is not validated yet, so anything else is shown as JSON. */
+function describeDistributionAsWritten(distribution: unknown): string {
+  const entries = isPlainObject(distribution) ? Object.entries(distribution) : [];
+  if (entries.length === 1 && Array.isArray(entries[0][1]) && entries[0][0] !== 'choice') return `${entries[0][0]} [${entries[0][1].join(', ')}]`;
+  if (entries.length === 1 && Array.isArray(entries[0][1])) return `choice of ${entries[0][1].length}`;
+  return JSON.stringify(distribution);
 }
 
 /**

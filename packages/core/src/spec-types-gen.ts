@@ -11,6 +11,7 @@ export async function renderSpecTypes(): Promise<string> {
   // $data relations are runtime checks; the generator would read them as literal values.
   delete (schema as Record<string, unknown>).allOf;
   conditionalsToUnions(schema);
+  prefixItemsToTuples(schema);
   return compile(schema, 'ExperimentSpec', {
     bannerComment:
       '/* Generated from schemas/experiment.schema.json by packages/core/scripts/gen-types.ts. Do not edit: edit the schema and run `npm run gen:types -w packages/core`. */',
@@ -34,4 +35,18 @@ function conditionalsToUnions(node: unknown): void {
     delete record.else;
   }
   for (const value of Object.values(record)) conditionalsToUnions(value);
+}
+
+/**
+ * The generator knows draft-07 tuples (`items: [...]`) but not 2020-12's `prefixItems` (it would type
+ * the array as never[]); the two mean the same for a list of fixed length such as quniform's [low, high, q].
+ */
+function prefixItemsToTuples(node: unknown): void {
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (Array.isArray(record.prefixItems)) {
+    record.items = record.prefixItems;
+    delete record.prefixItems;
+  }
+  for (const value of Object.values(record)) prefixItemsToTuples(value);
 }

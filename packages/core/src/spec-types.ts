@@ -372,7 +372,7 @@ export interface ExperimentSpec {
     maxGradientError?: number;
   };
   /**
-   * The variants to run. 'grid' is the Cartesian product over dotted paths; 'variants' is a list of named override sets; given both, every named variant is crossed with the grid. With neither, the spec runs once.
+   * The variants to run. 'grid' is the Cartesian product over dotted paths; 'variants' is a list of named override sets; 'random' samples trials from distributions (random search). Given together, every named variant is crossed with the grid, and every combination of those with the same sampled trials. With none, the spec runs once.
    */
   sweep?: {
     /**
@@ -411,6 +411,25 @@ export interface ExperimentSpec {
         set: {};
       }[]
     ];
+    /**
+     * Random search: 'trials' variants, each drawing one value for every path of 'space' (as hyperopt's or Optuna's random sampler). Deterministic: the same seed and space give the same trials; raising 'trials' keeps the earlier ones, and a path's values do not depend on the other paths. Variants are named trial-01, trial-02, ... (after the grid's and the named variant's part of the name); `xp plan` lists their values. A path may be sampled or swept by the grid or a named variant, not both.
+     */
+    random?: {
+      /**
+       * How many trials to draw; each is one variant (run once per seed), and they count towards the variant cap (1,000 unless --max-variants).
+       */
+      trials: number;
+      /**
+       * Seed of the sampling, not of training: every trial trains with the spec's seed or seeds. Default 0 (a schema default cannot be the spec's seed, and keeping the two apart means running over more seeds repeats the same trials); change it for another draw.
+       */
+      seed?: number;
+      /**
+       * Dotted path -> distribution, e.g. {"train.lr": {"loguniform": [0.001, 0.5]}, "vars.c1": {"choice": [8, 12, 16]}}.
+       */
+      space: {
+        [k: string]: Distribution;
+      };
+    };
   };
   /**
    * Where runs are recorded (MLflow).
@@ -438,4 +457,43 @@ export interface Pool {
    * Stride; default: the window size.
    */
   stride?: number;
+}
+/**
+ * How a random search draws one path's value, written as a one-key mapping: {uniform: [low, high]}, {loguniform: [low, high]}, {intUniform: [low, high]}, {quniform: [low, high, q]} or {choice: [a, b, ...]}.
+ */
+export interface Distribution {
+  /**
+   * A real number uniform in [low, high], low < high, e.g. {uniform: [0.8, 0.99]} for a momentum.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  uniform?: [FiniteNumber, FiniteNumber];
+  /**
+   * A real number in [low, high] whose logarithm is uniform, 0 < low < high: every decade is as likely as every other, the usual prior for a learning rate or weight decay, e.g. {loguniform: [0.001, 0.5]}.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  loguniform?: [number, number];
+  /**
+   * An integer uniform in low..high, both included, low < high, e.g. {intUniform: [1, 4]}.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  intUniform?: [number, number];
+  /**
+   * [low, high, q]: uniform in [low, high] rounded to the nearest multiple of q (q > 0), as hyperopt's quniform, e.g. {quniform: [32, 256, 32]} for a batch size. Where rounding would leave [low, high] the nearest multiple inside is taken, so every value is within the bounds and at least one multiple of q must lie between them.
+   *
+   * @minItems 3
+   * @maxItems 3
+   */
+  quniform?: [FiniteNumber, FiniteNumber, number];
+  /**
+   * One of the listed values, each equally likely; any values, whole blocks included, e.g. {choice: [8, 12, 16]} or {choice: [[flatten, {dense: {units: 10}}, log-softmax], [global-avg-pool, {dense: {units: 10}}, log-softmax]]}.
+   *
+   * @minItems 1
+   */
+  choice?: [unknown, ...unknown[]];
 }

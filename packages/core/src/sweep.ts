@@ -1,9 +1,14 @@
 /**
  * Expanding a sweep into variants. A variant is just a name and a list of overrides (as in Hydra's
- * multirun): the grid's Cartesian product, the named variants, or each named variant crossed with the grid.
+ * multirun): the grid's Cartesian product, the named variants, a random search's trials, or their
+ * product: each named variant crossed with the grid, and every combination of those with the same
+ * trials (so trials are compared like with like across the grid).
  */
-import type { ExperimentSpec } from './spec-types.ts';
+import type { SpecIssue } from './errors.ts';
 import { parsePath, type PathSegment } from './paths.ts';
+import { checkRandomSearch, sampleTrials } from './random-search.ts';
+import type { ExperimentSpec } from './spec-types.ts';
+import type { PathLocator } from './validate.ts';
 
 export const DEFAULT_MAX_VARIANTS = 1000;
 
@@ -17,6 +22,8 @@ export interface VariantOverride {
 export interface VariantPlan {
   name: string;
   overrides: VariantOverride[];
+  /** The number of the random search's trial this variant carries (1-based); none without `sweep.random`. */
+  trial?: number;
 }
 
 export class TooManyVariantsError extends Error {
@@ -29,7 +36,7 @@ export class TooManyVariantsError extends Error {
 /** Counts variants without building them, so an enormous grid is refused cheaply. */
 export function countVariants(sweep: ExperimentSpec['sweep']): number {
   const gridSize = Object.values(sweep?.grid ?? {}).reduce((n, values) => n * values.length, 1);
-  return (sweep?.variants?.length ?? 1) * gridSize;
+  return (sweep?.variants?.length ?? 1) * gridSize * (sweep?.random?.trials ?? 1);
 }
 
 export function expandSweep(sweep: ExperimentSpec['sweep'], maxVariants = DEFAULT_MAX_VARIANTS): VariantPlan[] {
@@ -50,9 +57,54 @@ export function expandSweep(sweep: ExperimentSpec['sweep'], maxVariants = DEFAUL
       })),
     );
   });
+  const trials: VariantPlan[] = sweep?.random
+    ? sampleTrials(sweep.random).map((trial) => ({
+        name: trial.name,
+        overrides: trial.values.map(({ path, value, origin }) => ({ path: parsePath(path), value, origin })),
+        trial: trial.number,
+      }))
+    : [{ name: '', overrides: [] }];
   return named.flatMap((variant) =>
-    combos.map((combo) => ({ name: joinName(variant.name, combo.name), overrides: [...variant.overrides, ...combo.overrides] })),
+    combos.flatMap((combo) =>
+      trials.map((trial) => ({
+        name: joinName(joinName(variant.name, combo.name), trial.name),
+        overrides: [...variant.overrides, ...combo.overrides, ...trial.overrides],
+        ...(trial.trial === undefined ? {} : { trial: trial.trial }),
+      })),
+    ),
   );
+}
+
+/**
+ * What the schema cannot say about a schema-valid sweep: each random distribution's own checks, and
+ * that no path is both sampled and swept another way (one would silently override the other).
+ */
+export function checkSweep(sweep: ExperimentSpec['sweep'], locate: PathLocator): SpecIssue[] {
+  const random = sweep?.random;
+  if (!random) return [];
+  const issues = checkRandomSearch(random, locate);
+  const swept = [
+    ...Object.keys(sweep.grid ?? {}).map((key) => ({ key, by: `the grid's ${key}` })),
+    ...(sweep.variants ?? []).flatMap((variant) => Object.keys(variant.set).map((key) => ({ key, by: `variant ${variant.name}'s ${key}` }))),
+  ];
+  for (const path of Object.keys(random.space)) {
+    const clashes = swept.filter(({ key }) => overlaps(parsePath(key), parsePath(path)));
+    if (clashes.length === 0) continue;
+    issues.push({
+      path: `sweep.random.space.${path}`,
+      message: `${path} is sampled by the random search and also swept by ${clashes.map((c) => c.by).join(', ')}`,
+      expected: 'each path sampled, or swept by the grid or a named variant, not both',
+      found: clashes.length === 1 ? 'both' : `${clashes.length + 1} sweeps of it`,
+      location: locate(['sweep', 'random', 'space', path], true),
+    });
+  }
+  return issues.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
+}
+
+/** One path is the other or encloses it. */
+function overlaps(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.min(a.length, b.length);
+  return a.slice(0, n).every((segment, i) => segment === b[i]);
 }
 
 /** The last segment of each grid path ("lr" for train.lr), or the whole path where that would be ambiguous. */

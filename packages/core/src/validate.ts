@@ -214,10 +214,15 @@ function expectedOf(error: ErrorObject): string {
       return `at least ${String(params.limit)} items`;
     case 'maxItems':
       return `at most ${String(params.limit)} items`;
-    case 'maxProperties':
-      return `at most ${String(params.limit)} key(s): a layer is written as one key, e.g. {conv2d: {...}}`;
-    case 'minProperties':
-      return `at least ${String(params.limit)} key(s)`;
+    case 'maxProperties': {
+      // A one-key mapping names what it is by its key: a layer {conv2d: {...}}, a distribution {uniform: [...]}.
+      const [example] = knownPropertiesOf(error);
+      return params.limit === 1 && example ? `one key, e.g. {${example}: ...}, not several` : `at most ${String(params.limit)} keys`;
+    }
+    case 'minProperties': {
+      const [example] = knownPropertiesOf(error);
+      return params.limit === 1 && example && error.parentSchema?.maxProperties === 1 ? `one key, e.g. {${example}: ...}` : `at least ${String(params.limit)} key(s)`;
+    }
     case 'minimum':
       return `a number ≥ ${String(params.limit)}`;
     case 'maximum':

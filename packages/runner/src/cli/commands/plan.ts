@@ -1,3 +1,4 @@
+import { describeDistribution, type ExperimentSpec } from '@xp/core';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { budgetDetails, budgetText, loadAndCheck } from '../static-checks.ts';
@@ -14,7 +15,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-m, --multirun', MULTIRUN_HELP)
     .option('--max-variants <n>', 'refuse sweeps larger than this', variantsOption)
     .option('--seeds <n|list>', "each variant once per seed: '5' is seeds 1..5, '3,7,11' those seeds", seedsOption)
-    .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "params", "withinBudget"}], "seeds": [..], "runs": [{"name", "variant", "seed"}]}')
+    .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "trial"?, "params", "withinBudget"}], "seeds": [..], "runs": [{"name", "variant", "seed"}]}; a random search\'s variants carry their trial number and, in overrides, their sampled values in full')
     .addHelpText('after', '\nExit codes: 0 every variant is within its parameter budget; 1 a variant is over it (constraints.maxParams), as with xp validate (the plan is printed all the same); 2 invalid spec or usage.')
     .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean; seeds?: number[] }) => {
       const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options), maxVariants: options.maxVariants, seeds: options.seeds });
@@ -26,6 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
           variants: variants.map(({ variant, check }) => ({
             name: variant.name,
             overrides: variant.overrides,
+            trial: variant.trial,
             params: check.params,
             withinBudget: check.withinBudget,
           })),
@@ -39,12 +41,32 @@ export function register(program: Command, ctx: CliContext): void {
       const width = Math.max(...variants.map(({ variant }) => variant.name.length), 7);
       const seeds = experiment.seeds.length > 1 ? ` × ${experiment.seeds.length} seeds (${experiment.seeds.join(', ')}) = ${variants.length * experiment.seeds.length} runs` : '';
       ctx.stdout(`${experiment.spec.name} (${experiment.spec.kind}): ${variants.length} variant${variants.length === 1 ? '' : 's'}${seeds}\n`);
+      const random = experiment.spec.sweep?.random;
+      if (random) for (const line of randomSearchLines(random)) ctx.stdout(`  ${line}\n`);
+      const sampled = new Set(Object.keys(random?.space ?? {}));
       for (const { variant, check } of variants) {
         const overrides = Object.entries(variant.overrides)
-          .map(([key, value]) => `${key}=${typeof value === 'object' ? '[…]' : String(value)}`)
+          .map(([key, value]) => `${key}=${overrideText(value, sampled.has(key))}`)
           .join(' ');
         ctx.stdout(`  ${variant.name.padEnd(width)}  ${budgetText(check, variant.spec.constraints?.maxParams).padEnd(34)}  ${overrides}\n`);
         for (const line of budgetDetails(variant, check)) ctx.stdout(`  ${' '.repeat(width)}    ${line}\n`);
       }
     });
+}
+
+/** What the trials are drawn from, one path a line, before the trials themselves. */
+function randomSearchLines(random: NonNullable<NonNullable<ExperimentSpec['sweep']>['random']>): string[] {
+  const paths = Object.keys(random.space);
+  const width = Math.max(...paths.map((path) => path.length));
+  return [
+    `random search: ${random.trials} trial${random.trials === 1 ? '' : 's'} drawn with seed ${random.seed ?? 0} from`,
+    ...Object.entries(random.space).map(([path, distribution]) => `  ${path.padEnd(width)}  ${describeDistribution(distribution)}`),
+  ];
+}
+
+/** A sampled real number shows four significant digits (enough to tell trials apart; --json has it in full). */
+function overrideText(value: unknown, sampled: boolean): string {
+  if (typeof value === 'object' && value !== null) return '[…]';
+  if (sampled && typeof value === 'number' && !Number.isInteger(value)) return String(Number(value.toPrecision(4)));
+  return String(value);
 }
