@@ -35,6 +35,13 @@ export interface WireRun {
   };
   data: { metrics?: WireMetric[]; params?: WireKeyValue[]; tags?: WireKeyValue[] };
 }
+/** An entry of the artifact proxy's listing. */
+export interface WireArtifact {
+  path: string;
+  is_dir?: boolean;
+  file_size?: number | string;
+}
+
 export interface WireExperiment {
   experiment_id: string;
   name: string;
@@ -84,6 +91,22 @@ export class MlflowRestClient {
     await this.send(url, { method: 'PUT', body: new Blob([content]), headers: { 'Content-Type': 'application/octet-stream' } });
   }
 
+  /** The files and folders directly under `proxyPath` in the server's artifact proxy (paths relative to it). */
+  async listArtifacts(proxyPath: string): Promise<WireArtifact[]> {
+    const text = await this.send(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?${new URLSearchParams({ path: proxyPath })}`, { method: 'GET', headers: { Accept: 'application/json' } });
+    return ((text ? JSON.parse(text) : {}) as { files?: WireArtifact[] }).files ?? [];
+  }
+
+  /** Downloads one file through the server's artifact proxy. */
+  async getArtifact(proxyPath: string): Promise<Uint8Array> {
+    const response = await this.fetchOk(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${proxyPath.split('/').map(encodeURIComponent).join('/')}`, { method: 'GET' });
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      throw new MlflowUnreachableError(this.baseUrl, error);
+    }
+  }
+
   async health(): Promise<boolean> {
     try {
       const response = await fetch(`${this.baseUrl}/health`, { headers: this.headers, signal: AbortSignal.timeout(2_000) });
@@ -94,15 +117,24 @@ export class MlflowRestClient {
   }
 
   private async send(url: string, init: RequestInit): Promise<string> {
+    const response = await this.fetchOk(url, init);
+    try {
+      return await response.text();
+    } catch (error) {
+      throw new MlflowUnreachableError(this.baseUrl, error);
+    }
+  }
+
+  /** The response to a request that succeeded (2xx), its body unread; an API error or an unreachable server throws. */
+  private async fetchOk(url: string, init: RequestInit): Promise<Response> {
     let response: Response;
-    let text: string;
     try {
       response = await fetch(url, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(this.timeoutMs) });
-      text = await response.text();
     } catch (error) {
       throw new MlflowUnreachableError(this.baseUrl, error);
     }
     if (!response.ok) {
+      const text = await response.text().catch(() => '');
       let errorCode: string | undefined;
       let message = text.slice(0, 500) || response.statusText;
       try {
@@ -119,7 +151,7 @@ export class MlflowRestClient {
       }
       throw new MlflowApiError(response.status, errorCode, `MLflow ${init.method} ${url.replace(this.baseUrl, '')}: ${response.status} ${errorCode ?? ''} ${message}`.trim());
     }
-    return text;
+    return response;
   }
 }
 

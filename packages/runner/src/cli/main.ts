@@ -12,6 +12,8 @@ import { register as registerRun } from './commands/run.ts';
 import { register as registerBench } from './commands/bench.ts';
 import { register as registerCompare } from './commands/compare.ts';
 import { register as registerSync } from './commands/sync.ts';
+import { register as registerWorker } from './commands/worker.ts';
+import { register as registerStatus } from './commands/status.ts';
 import { XP_VERSION } from '../version.ts';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -21,7 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .exitOverride();
-  for (const register of [registerValidate, registerPlan, registerSummary, registerRun, registerBench, registerCompare, registerSync]) {
+  for (const register of [registerValidate, registerPlan, registerSummary, registerRun, registerBench, registerCompare, registerSync, registerWorker, registerStatus]) {
     register(program, ctx);
   }
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });

@@ -41,6 +41,8 @@ export interface JobResult {
   /** Empty when the run could not even be created (a crashed child). */
   runId: string;
   status: RunOutcome['status'];
+  /** Not trained: a finished run of the same job (./run-cache.ts) stands for it; runId is that run's. */
+  cached?: boolean;
   params: Record<string, unknown>;
   metrics: Record<string, number>;
   artifacts: Record<string, string>;

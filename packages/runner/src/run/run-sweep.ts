@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { requiredPassingSeeds, withSeed } from '@xp/core';
 import { experimentNameFrom } from '@xp/tracking';
-import type { TrackedRun, TrackingStore } from '@xp/tracking';
+import type { TrackedRun, TrackingReader, TrackingStore } from '@xp/tracking';
 import { kindOf } from '../kinds/registry.ts';
 import { TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from '../compare/directions.ts';
 import type { SweepResult } from '../kinds/types.ts';
@@ -22,6 +22,8 @@ import type { Job, JobResult } from './job.ts';
 import type { Launcher } from './launcher.ts';
 import { LAUNCHERS } from './launchers/index.ts';
 import { runJob } from './run-job.ts';
+import { jobContentHash, TAG_JOB_HASH } from './job-hash.ts';
+import { cachedResult, findCachedRuns, withRunCache } from './run-cache.ts';
 import { judgeOverSeeds, type VariantVerdict } from './seed-verdict.ts';
 import { SWEEPERS, type SweeperName } from './sweepers/index.ts';
 import { gridJobs } from './sweepers/grid.ts';
@@ -57,6 +59,12 @@ export interface RunSweepOptions {
   sweeper?: SweeperName;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Where the jobs run when the caller chooses (the queue); default: in-process, or processes for jobs > 1. */
+  launcher?: Launcher;
+  /** The launcher only hands the jobs on (`xp run --queue --detach`): no parent run, nothing waited for or judged. */
+  detached?: boolean;
+  /** Searched for a finished run of each job before it runs (./run-cache.ts); absent (--force, --resume), every job trains. */
+  cache?: TrackingReader;
 }
 
 /** The runs a grid sweep starts: every variant on every seed (what `xp plan --json` lists). */
@@ -98,7 +106,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
       parentRunId,
       trackingUri: options.trackingUri,
       backend: options.backend,
-      tags: commonTags,
+      tags: { ...commonTags, [TAG_JOB_HASH]: jobContentHash({ spec: withSeed(variant.spec, proposed.seed), name: proposed.name, variant: proposed.variant }) },
       cpuShare: Math.max(1, Math.floor((options.cores ?? 1) / jobsAtOnce)),
       resumeFrom: options.resumeFrom,
     };
@@ -113,7 +121,20 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   let lone: { run: TrackedRun; endStatus: 'FINISHED' | 'FAILED' | 'KILLED' } | undefined;
 
   let pending: Array<typeof first> = first.length === 0 ? [] : [first, ...(second ? [second] : [])];
-  if (second === null) {
+  const cachedRun = async (job: Job) => {
+    const hash = jobContentHash(job);
+    return options.cache ? (await findCachedRuns(options.cache, job.experimentId, [hash]).catch(() => new Map())).get(hash) : undefined;
+  };
+  // A lone run in this process; elsewhere (a queue) it goes through the launcher like any job.
+  const loneHere = second === null && !options.launcher;
+  const cachedLone = loneHere ? await cachedRun(toJob(first[0], undefined)) : undefined;
+  if (loneHere && cachedLone) {
+    const result = cachedResult(first[0], cachedLone);
+    log(`${result.name}: cached (run ${result.runId}); not trained again (--force reruns it)`);
+    sweeper.onResult(result);
+    runs.push(result);
+    pending = [];
+  } else if (loneHere) {
     // A lone run has no parent: it also receives the sweep-level outputs, so it ends after them.
     const job = toJob(first[0], undefined);
     const ran = await runJob(job, { store, log, signal, keepOpen: true });
@@ -122,7 +143,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     results.push({ variantName: job.name, spec: job.spec, outcome: ran.outcome, runId: ran.result.runId });
     lone = ran.open;
     pending = [];
-  } else if (first.length > 0) {
+  } else if (first.length > 0 && second !== null && !options.detached) {
     parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
     await parent.logParams({ variants: String(checked.variants.length), seeds: experiment.seeds.join(',') });
     writeFileSync(join(parent.artifactDir, 'spec.yaml'), experiment.source.text);
@@ -130,8 +151,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     for (const file of ['spec.yaml', 'resolved-spec.json']) await parent.logArtifact(join(parent.artifactDir, file));
   }
 
-  const launcher: Launcher =
-    jobsAtOnce > 1 ? LAUNCHERS.processes({ jobs: jobsAtOnce, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env }) : LAUNCHERS['in-process']({ store });
+  const chosen: Launcher =
+    options.launcher ??
+    (jobsAtOnce > 1 ? LAUNCHERS.processes({ jobs: jobsAtOnce, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env }) : LAUNCHERS['in-process']({ store }));
+  const launcher = options.cache ? withRunCache(chosen, options.cache) : chosen;
   const proposals = function* () {
     yield* pending;
     if (pending.length === 0) return;
@@ -148,6 +171,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
       runs.push(result);
       results.push({ variantName: result.name, spec: jobs[index].spec, runId: result.runId, outcome: { status: result.status, metrics: result.metrics, artifacts: result.artifacts, message: result.message } });
     }
+    // Handed on, not run: what is known now is only which jobs were cached.
+    if (options.detached) return { experiment: experimentName, experimentId, runs, variants: [], sweepArtifacts: {} };
   }
 
   let sweepArtifacts: Record<string, string> = {};

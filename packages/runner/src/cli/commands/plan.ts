@@ -1,5 +1,8 @@
 import { describeDistribution, type ExperimentSpec } from '@xp/core';
 import type { Command } from 'commander';
+import { experimentNameFrom, openTrackingStore } from '@xp/tracking';
+import type { RunRecord } from '@xp/tracking';
+import { cachedRunsOfPlan } from '../../run/run-cache.ts';
 import type { CliContext } from '../context.ts';
 import { budgetDetails, budgetText, loadAndCheck } from '../static-checks.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
@@ -15,10 +18,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-m, --multirun', MULTIRUN_HELP)
     .option('--max-variants <n>', 'refuse sweeps larger than this', variantsOption)
     .option('--seeds <n|list>', "each variant once per seed: '5' is seeds 1..5, '3,7,11' those seeds", seedsOption)
+    .option('--tracking-uri <uri>', 'where to look for finished runs that the run cache would reuse (default: as xp run: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "trial"?, "params", "withinBudget"}], "seeds": [..], "runs": [{"name", "variant", "seed"}]}; a random search\'s variants carry their trial number and, in overrides, their sampled values in full')
     .addHelpText('after', '\nExit codes: 0 every variant is within its parameter budget; 1 a variant is over it (constraints.maxParams), as with xp validate (the plan is printed all the same); 2 invalid spec or usage.')
-    .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean; seeds?: number[] }) => {
+    .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean; seeds?: number[]; trackingUri?: string }) => {
       const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options), maxVariants: options.maxVariants, seeds: options.seeds });
+      const cached = await cachedRuns(ctx, { experiment, variants }, options.trackingUri);
       // Over budget is a failed check, as in `xp validate`: both exit 1.
       if (variants.some(({ check }) => !check.withinBudget)) ctx.exit(1);
       if (options.json) {
@@ -33,7 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
           })),
           seeds: experiment.seeds,
           // One run per variant and seed, named as xp run names them.
-          runs: planRuns({ experiment, variants }).map((run) => ({ name: run.name, variant: run.variantName, seed: run.seed })),
+          runs: planRuns({ experiment, variants }).map((run) => ({ name: run.name, variant: run.variantName, seed: run.seed, cached: cached.get(run.name)?.runId ?? null })),
         };
         ctx.stdout(`${JSON.stringify(plan, null, 2)}\n`);
         return;
@@ -51,7 +56,27 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stdout(`  ${variant.name.padEnd(width)}  ${budgetText(check, variant.spec.constraints?.maxParams).padEnd(34)}  ${overrides}\n`);
         for (const line of budgetDetails(variant, check)) ctx.stdout(`  ${' '.repeat(width)}    ${line}\n`);
       }
+      if (cached.size > 0) {
+        const runs = planRuns({ experiment, variants });
+        const nameWidth = Math.max(...runs.map((run) => run.name.length));
+        ctx.stdout(`cached: ${cached.size} of ${runs.length} run(s) finished already with this xp version and are not trained again (xp run --force trains them):\n`);
+        for (const run of runs) {
+          const record = cached.get(run.name);
+          if (record) ctx.stdout(`  ${run.name.padEnd(nameWidth)}  run ${record.runId.slice(0, 8)}, finished ${new Date(record.endTime ?? record.startTime).toISOString()}\n`);
+        }
+      }
     });
+}
+
+/** The plan's runs that the run cache holds; none where the store cannot be read (a plan never waits on a server). */
+async function cachedRuns(ctx: CliContext, checked: Parameters<typeof cachedRunsOfPlan>[0], trackingUri: string | undefined): Promise<Map<string, RunRecord>> {
+  try {
+    const store = openTrackingStore({ uri: trackingUri ?? checked.experiment.spec.tracking?.uri, cwd: ctx.cwd, env: ctx.env, retry: { retries: 0 }, log: () => undefined });
+    return await cachedRunsOfPlan(checked, store, experimentNameFrom(checked.experiment.spec, ctx.env));
+  } catch (error) {
+    ctx.stderr(`note: the run cache was not searched (${(error as Error).message})\n`);
+    return new Map();
+  }
 }
 
 /** What the trials are drawn from, one path a line, before the trials themselves. */

@@ -8,6 +8,8 @@ import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../static-checks.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../../run/backend-choice.ts';
+import { queueLauncher, queueOverheads, type QueueOverhead } from '../../run/launchers/queue.ts';
+import { assertQueueReachable, checkQueueUrl, QueueConnectionError } from '../../run/queue/connection.ts';
 
 
 interface RunOptions {
@@ -21,6 +23,10 @@ interface RunOptions {
   jobs: number;
   onlySeed?: number;
   seeds?: number[];
+  queue?: string;
+  detach?: boolean;
+  force?: boolean;
+  sharedStore?: boolean;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -42,7 +48,11 @@ export function register(program: Command, ctx: CliContext): void {
       jobsOption,
       1,
     )
-    .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "params", "metrics", "artifacts", "message"?}]} last on stdout')
+    .option('--queue <redis-url>', 'enqueue the jobs on a BullMQ queue in Redis (redis://HOST:PORT) for `xp worker`s on any machine, and follow them to the same report and exit code; needs an MLflow server (--tracking-uri http://…, started with --serve-artifacts)')
+    .option('--detach', 'with --queue: enqueue, print the sweep id and return (`xp status --queue URL SWEEP` follows it)')
+    .option('--force', 'train every job, even those with a finished run of the same content and xp version (the run cache)')
+    .option('--shared-store', 'with --queue and a file store: every worker sees the store at this same path (a shared filesystem)')
+    .option('--json', 'print {"experiment", "runs": [{"name", "runId", "status", "cached"?, "params", "metrics", "artifacts", "message"?}]} last on stdout (with --detach: {"sweep", "queue", "runs": the cached ones})')
     .addHelpText('after', '\nExit codes: 0 every variant passed (over several seeds: at least constraints.minPassingSeeds of them, default all); 1 a variant failed its constraints or a run crashed; 2 invalid spec or usage; 130 interrupted (Ctrl-C).')
     .action(async (spec: string, args: string[], options: RunOptions) => {
       checkBackendName(options.backend);
@@ -70,6 +80,9 @@ export function register(program: Command, ctx: CliContext): void {
         runStore = resumingStore(store, earlier.record, (line) => ctx.stderr(`${line}\n`));
       }
 
+      const launcher = options.queue === undefined ? undefined : await queueLauncherFor(ctx, options, location, resumeFrom);
+      let sweepId: string | undefined;
+
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (): void => {
@@ -95,11 +108,24 @@ export function register(program: Command, ctx: CliContext): void {
           cores: availableParallelism(),
           cwd: ctx.cwd,
           env: ctx.env,
+          launcher: launcher?.launcher,
+          detached: options.detach,
+          // The cache stands for finished jobs; a resumed run is not finished, and --force asks for training.
+          cache: options.force || resumeFrom !== undefined ? undefined : store,
         });
       } finally {
         process.off('SIGINT', onSigint);
       }
+      sweepId = launcher?.sweepId();
+      if (options.detach) {
+        const cached = report.runs.filter((run) => run.cached).length;
+        ctx.stderr(`sweep ${sweepId ?? '(nothing enqueued)'} is in the queue${cached ? ` (${cached} job(s) cached, not enqueued)` : ''}; follow it with: xp status --queue ${options.queue} ${sweepId ?? ''}\n`);
+        if (options.json) ctx.stdout(`${JSON.stringify({ sweep: sweepId ?? null, queue: options.queue, experiment: report.experiment, runs: report.runs })}\n`);
+        return;
+      }
       printReport(ctx, report, store.description);
+      if (launcher) printQueueOverhead(ctx, queueOverheads(launcher.times));
+      if (launcher && controller.signal.aborted && sweepId) ctx.stderr(`the sweep goes on in the queue: xp status --queue ${options.queue} ${sweepId}\n`);
       if (options.json) {
         // `message` (why a run failed or errored) is present only where there is one.
         ctx.stdout(`${JSON.stringify({ experiment: report.experiment, runs: report.runs, variants: report.variants, sweepArtifacts: report.sweepArtifacts })}\n`);
@@ -108,6 +134,55 @@ export function register(program: Command, ctx: CliContext): void {
       if (status === 'killed' || controller.signal.aborted) ctx.exit(130);
       else if (status === 'failed') ctx.exit(1);
     });
+}
+
+/**
+ * The queue launcher for `--queue URL`, once the queue answers and the tracking store is one that
+ * workers on other machines can write to.
+ */
+async function queueLauncherFor(ctx: CliContext, options: RunOptions, location: ReturnType<typeof parseTrackingUri>, resumeFrom: string | undefined) {
+  if (resumeFrom !== undefined) throw new UsageError('--resume continues a run in this process; it does not go through --queue');
+  if (location.kind === 'file' && !options.sharedStore) {
+    throw new UsageError(
+      `--queue: the runs would be tracked in the file store ${location.root}, on this machine only, where workers elsewhere cannot write. ` +
+        'Start an MLflow server that proxies artifacts (mlflow server --host 0.0.0.0 --port 5000 --serve-artifacts) and pass --tracking-uri http://HOST:5000 ' +
+        '(or set MLFLOW_TRACKING_URI), or, if every worker sees this directory at this same path (a shared filesystem), add --shared-store.',
+    );
+  }
+  try {
+    await assertQueueReachable(checkQueueUrl(options.queue!));
+  } catch (error) {
+    if (error instanceof QueueConnectionError) throw new UsageError(error.message);
+    throw error;
+  }
+  let sweepId: string | undefined;
+  const launcher = queueLauncher({
+    url: options.queue!,
+    detach: options.detach === true,
+    force: options.force === true,
+    write: ctx.stderr,
+    redraw: process.stderr.isTTY === true,
+    onSweep: (sweep) => {
+      sweepId = sweep.id;
+      const already = sweep.alreadyQueued > 0 ? `, ${sweep.alreadyQueued} already in the queue (followed, not added again)` : '';
+      ctx.stderr(`sweep ${sweep.id}: ${sweep.enqueued} job(s) enqueued on ${options.queue}${already}\n`);
+    },
+  });
+  return { launcher, times: launcher.times, sweepId: () => sweepId };
+}
+
+/** The queue's own cost per job, apart from training: what BENCHMARKS.md compares with --jobs. */
+function printQueueOverhead(ctx: CliContext, overheads: readonly QueueOverhead[]): void {
+  if (overheads.length === 0) return;
+  const seconds = (values: number[]): string => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    return `median ${(median / 1000).toFixed(2)} s, max ${(sorted[sorted.length - 1] / 1000).toFixed(2)} s`;
+  };
+  ctx.stderr(
+    `  queue overhead over ${overheads.length} job(s): a free worker → start ${seconds(overheads.map((o) => o.pickupMs))}; ` +
+      `finish → result seen ${seconds(overheads.map((o) => o.toSeenMs))} (enqueue → start, waiting for a worker included: ${seconds(overheads.map((o) => o.toStartMs))})\n`,
+  );
 }
 
 function jobsOption(value: string): number {
@@ -139,7 +214,7 @@ function printReport(ctx: CliContext, report: SweepReport, where: string): void 
       .slice(0, 4)
       .map(([k, v]) => `${k}=${formatNumber(v)}`)
       .join(' ');
-    ctx.stderr(`  ${run.status.toUpperCase().padEnd(6)} ${run.name.padEnd(width)}  ${run.runId.slice(0, 8)}  ${metrics}${run.message && run.status !== 'passed' ? `  (${run.message.split('\n')[0]})` : ''}\n`);
+    ctx.stderr(`  ${(run.cached ? 'cached' : run.status).toUpperCase().padEnd(6)} ${run.name.padEnd(width)}  ${run.runId.slice(0, 8)}  ${metrics}${run.message && run.status !== 'passed' ? `  (${run.message.split('\n')[0]})` : ''}\n`);
   }
   // Over seeds, the variant's verdict is what counts: say it once per variant.
   if (report.variants.some((v) => v.seeds.length > 1)) {

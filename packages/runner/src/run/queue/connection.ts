@@ -1,0 +1,77 @@
+/**
+ * Where the queue is: a redis:// URL, the one queue xp's jobs wait in, and the Redis connections
+ * BullMQ's Queue, Worker and QueueEvents each take (their own, since a Worker and QueueEvents block
+ * on theirs). Every connection retries without end, so a Redis restart is a pause, not an error; a
+ * Redis that cannot be reached at all when a command starts is refused at once instead.
+ */
+import { Redis } from 'ioredis';
+
+/** The BullMQ queue every xp job goes through, and the prefix of its keys and of xp's own beside them. */
+export const QUEUE_NAME = 'xp-jobs';
+export const QUEUE_PREFIX = 'xp';
+
+/** A --queue URL that is not one, or a Redis that does not answer. */
+export class QueueConnectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueConnectionError';
+  }
+}
+
+/** The URL, checked: redis://[user:password@]host:port[/db], or rediss:// for TLS. */
+export function checkQueueUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new QueueConnectionError(`--queue ${JSON.stringify(url)} is not a URL: give redis://HOST:PORT`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new QueueConnectionError(`--queue ${JSON.stringify(url)} is not a Redis URL: give redis://HOST:PORT (rediss:// for TLS)`);
+  }
+  return url;
+}
+
+/** A connection for BullMQ: commands wait through an outage (BullMQ's requirement for workers) and it reconnects for ever. */
+export function queueConnection(url: string): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    // Back off to one attempt every two seconds: a restarted Redis is found again within that.
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+  });
+}
+
+/** Refuses a Redis that does not answer within `timeoutMs`, with what to do about it. */
+export async function assertQueueReachable(url: string, timeoutMs = 5_000): Promise<void> {
+  const probe = new Redis(checkQueueUrl(url), { maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, lazyConnect: true });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw new QueueConnectionError(`cannot reach Redis at ${url} (${(error as Error).message}): start it (redis-server --port PORT --appendonly yes) or fix --queue`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Tells the user once when `redis` loses Redis and once when it has it again, instead of a stack per
+ * retry; `alsoFrom` are the BullMQ objects on that connection, whose 'error' events (which an
+ * EventEmitter without a listener would throw) go through the same gate.
+ */
+export function reportOutages(redis: Redis, what: string, log: (line: string) => void, alsoFrom: Array<{ on(event: 'error', listener: (error: Error) => void): unknown }> = []): void {
+  let down = false;
+  const lost = (error: Error): void => {
+    if (down) return;
+    down = true;
+    log(`${what}: lost Redis (${error.message}); reconnecting`);
+  };
+  redis.on('error', lost);
+  for (const emitter of alsoFrom) emitter.on('error', lost);
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log(`${what}: Redis is back`);
+  });
+}
