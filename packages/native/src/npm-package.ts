@@ -1,0 +1,65 @@
+/**
+ * Installs @tensorflow/tfjs-node(-gpu) next to xp's own TensorFlow.js, without its install script.
+ *
+ * It must land in the node_modules that holds the @tensorflow/tfjs-core xp uses: the package
+ * registers its backend with the tfjs-core it resolves, and a second copy would register it where
+ * xp never looks. It is not a dependency in package.json because `npm ci` would then run its install
+ * script, which downloads libtensorflow from storage.googleapis.com; `--no-save --ignore-scripts`
+ * keeps package.json and the lock file as they are, so `npm ci` removes it again and
+ * `xp setup native` puts it back.
+ */
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { exec, lastLines } from './exec.ts';
+import { NativeSetupError } from './errors.ts';
+
+/** The directory whose node_modules holds the @tensorflow/tfjs-core that xp loads. */
+export function tfjsRoot(from: string = import.meta.url): string {
+  const require = createRequire(from);
+  const core = require.resolve('@tensorflow/tfjs-core/package.json');
+  const marker = `${sep}node_modules${sep}`;
+  return core.slice(0, core.lastIndexOf(marker));
+}
+
+export function packageDir(root: string, npmPackage: string): string {
+  return join(root, 'node_modules', ...npmPackage.split('/'));
+}
+
+export function installedVersion(root: string, npmPackage: string): string | undefined {
+  const manifest = join(packageDir(root, npmPackage), 'package.json');
+  if (!existsSync(manifest)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The @tensorflow/tfjs-core version xp uses, which the binding package must match. */
+export function tfjsCoreVersion(root: string): string | undefined {
+  return installedVersion(root, '@tensorflow/tfjs-core');
+}
+
+export async function installBindingPackage(root: string, npmPackage: string, version: string, options: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): Promise<void> {
+  const args = ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${npmPackage}@${version}`];
+  const result = await exec('npm', args, { cwd: root, env: options.env, onLine: options.onLine });
+  if (result.code !== 0 || installedVersion(root, npmPackage) !== version) {
+    const output = `${result.stdout}\n${result.stderr}`;
+    throw new NativeSetupError('npm-install-failed', `npm could not install ${npmPackage}@${version} into ${join(root, 'node_modules')}`, {
+      hint: /ENOTFOUND|ETIMEDOUT|EAI_AGAIN/.test(output) ? 'the npm registry could not be reached; check npm config get registry' : `see the output below (npm ${args.join(' ')})`,
+      detail: lastLines(output),
+    });
+  }
+}
+
+/** Where the package's own dependencies (node-pre-gyp) resolve from, for a check that they are there. */
+export function resolvesFrom(root: string, npmPackage: string, dependency: string): boolean {
+  try {
+    createRequire(join(packageDir(root, npmPackage), 'package.json')).resolve(`${dependency}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+

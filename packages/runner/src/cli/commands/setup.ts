@@ -1,0 +1,32 @@
+import { Argument, type Command } from 'commander';
+import type { CliContext } from '../context.ts';
+
+interface SetupCliOptions {
+  tensorflowVersion?: string;
+  force?: boolean;
+  gpuCheck: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('setup')
+    .description("Build TensorFlow.js's native binding against TensorFlow from PyPI: 'native' (CPU, tensorflow-cpu wheel) or 'gpu' (CUDA 12: the tensorflow wheel and NVIDIA's nvidia-*-cu12 wheels). Needs pip, a C++ compiler and make; downloads only from the package registries; safe to rerun.")
+    .addArgument(new Argument('<target>', 'what to set up').choices(['native', 'gpu']))
+    .option('--tensorflow-version <version>', 'TensorFlow release whose libtensorflow is used (default: XP_TENSORFLOW_VERSION, else 2.21.0)')
+    .option('--force', 'redo every step, even those a previous setup did')
+    .option('--no-gpu-check', 'gpu: build even without an NVIDIA driver (e.g. an image for a GPU machine)')
+    .option('--verbose', "show every line of pip's, npm's and the compiler's output")
+    .option('--json', 'print the result (versions, wheels, self-test) as JSON')
+    .action(async (target: 'native' | 'gpu', options: SetupCliOptions) => {
+      const { runSetupCommand } = await import('@xp/native');
+      const code = await runSetupCommand(target === 'gpu' ? 'gpu' : 'cpu', options, {
+        env: ctx.env,
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        progressStream: process.stderr,
+      });
+      ctx.exit(code);
+    });
+}
