@@ -81,10 +81,15 @@ describe('xp plan on the Part II specs', () => {
     const plan = JSON.parse(result.stdout);
     expect(plan).toEqual({
       experiment: 'cnn-19816',
-      variants: [{ name: 'cnn-19816', overrides: {}, params: 19816, withinBudget: true }],
+      variants: [{ name: 'cnn-19816', overrides: {}, params: 19816, withinBudget: true, spec: expect.any(Object) }],
       seeds: [1],
       runs: [{ name: 'cnn-19816', variant: 'cnn-19816', seed: 1 }],
     });
+    // The resolved form: the schema's defaults are there, written out, though the file leaves them out.
+    const spec = plan.variants[0].spec;
+    expect(spec).toMatchObject({ backend: 'auto', model: { input: [1, 28, 28], classes: 10 }, data: { dataset: 'mnist', validationSplit: 0 } });
+    expect(spec.train).toMatchObject({ batchSize: 128, optimizer: 'sgd', weightDecay: 0, checkpoint: true, workers: 'auto' });
+    expect(spec.train.schedule).toMatchObject({ type: 'one-cycle', divFactor: 25, finalDivFactor: 10000 });
   });
 
   it('lists nine width × pooling variants and marks those over 20,000', () => {

@@ -100,6 +100,8 @@ describe.skipIf(skip !== null)(`xp run with the MLflow server down before it sta
     const continued = after.find((r) => r.info.run_id === serverRun.info.run_id);
     expect(continued.info.status).toBe('FINISHED');
     expect(tag(continued, 'xp.resumedAt')).toMatch(/^\d{4}-/);
+    const continuedHistory = await api(`metrics/get-history?run_id=${serverRun.info.run_id}&metric_key=E`);
+    expect(continuedHistory.metrics.map((m: any) => m.step).sort()).toEqual([0, 1, 2, 3]);
   }, 1_800_000);
 });
 
@@ -121,6 +123,8 @@ describe('xp run --resume on a file store', () => {
     const continued = runs.find((r) => r.runId === earlier.runId)!;
     expect(continued.status).toBe('FINISHED');
     expect(continued.tags['xp.resumedAt']).toMatch(/^\d{4}-/);
+    // The resumed run had logged everything already: its history holds each step once.
+    expect((await store.metricHistory(earlier.runId, 'E')).map((p) => p.step)).toEqual([0, 1, 2, 3]);
 
     // 17 more runs: with 20 ids over 16 hex digits, at least two share their first character.
     const other = await store.getOrCreateExperiment('other');

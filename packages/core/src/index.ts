@@ -1,6 +1,6 @@
 export type { Distribution, ExperimentSpec, Layer, LayerKind, LayerList, Pool } from './spec-types.ts';
 export { SpecError, formatIssue, formatIssues, type SourceLocation, type SpecIssue } from './errors.ts';
-export { addVariantIssue, loadExperiment, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
+export { addVariantIssue, loadExperiment, resolveSpecValue, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
 export { checkSweep, expandSweep, countVariants, DEFAULT_MAX_VARIANTS, TooManyVariantsError, type VariantPlan, type VariantOverride } from './sweep.ts';
 export { checkRandomSearch, DEFAULT_SAMPLING_SEED, sampleTrials, trialName, type RandomSearch, type SampledValue, type Trial } from './random-search.ts';
 export { checkDistribution, describeDistribution, distributionKind, drawValue, readDistribution, type DistributionKind, type Draw, type ParameterDistribution } from './sample-space.ts';
@@ -8,6 +8,7 @@ export { seededRandom, textKey, type RandomSource } from './seeded-random.ts';
 export { parseOverride, type Override } from './overrides.ts';
 export { substituteVars } from './vars.ts';
 export { validateSpec } from './validate.ts';
+export { asResolved, cnnSpecOf, toySpecOf, ALWAYS_PRESENT, AUGMENT_PRESENT, CNN_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT, type ResolvedAugment, type ResolvedCnnSpec, type ResolvedSchedule, type ResolvedSpec, type ResolvedToySpec } from './resolved-spec.ts';
 export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
 export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
 export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT } from './source.ts';

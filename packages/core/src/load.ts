@@ -10,6 +10,7 @@ import { applyCommandLine, locateOnCommandLine, sweepHint, type Override } from 
 import { setPath, type PathSegment } from './paths.ts';
 import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
 import type { ExperimentSpec } from './spec-types.ts';
+import { asResolved, type ResolvedSpec } from './resolved-spec.ts';
 import { seedsOf } from './seeds.ts';
 import { checkSweep, DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride } from './sweep.ts';
 import { validateSpec, type PathLocator } from './validate.ts';
@@ -37,7 +38,7 @@ export interface Variant {
   /** The number of the random search's trial this variant carries (1-based); none without `sweep.random`. */
   trial?: number;
   /** The resolved spec: overrides applied, vars substituted, defaults filled in, no sweep. */
-  spec: ExperimentSpec;
+  spec: ResolvedSpec;
   /** Where a path of this variant's spec was written (an override's value, else the base spec). */
   locate: (path: readonly PathSegment[]) => SourceLocation | undefined;
 }
@@ -46,7 +47,7 @@ export interface LoadedExperiment {
   file: string;
   source: SpecSource;
   /** The base spec after overrides and vars, with defaults, including its sweep. */
-  spec: ExperimentSpec;
+  spec: ResolvedSpec;
   variants: Variant[];
   /** Every variant runs once per seed (./seeds.ts); one seed unless `seeds` or `--seeds` says more. */
   seeds: number[];
@@ -125,11 +126,12 @@ export function addVariantIssue(issues: SpecIssue[], issue: SpecIssue, variant: 
   issues.push({ ...issue, message: variant ? `in variant ${variant}: ${issue.message}` : issue.message });
 }
 
-function resolveSpec(raw: Record<string, unknown>, locate: PathLocator): { spec: ExperimentSpec; issues: SpecIssue[] } {
+function resolveSpec(raw: Record<string, unknown>, locate: PathLocator): { spec: ResolvedSpec; issues: SpecIssue[] } {
   const substituted = substituteVars(raw);
   const varIssues: SpecIssue[] = substituted.issues.map(({ segments, ...issue }) => ({ ...issue, location: locate(segments) }));
   const schemaIssues = validateSpec(substituted.value, locate);
-  return { spec: substituted.value as unknown as ExperimentSpec, issues: [...varIssues, ...schemaIssues] };
+  // Validation filled in the schema's defaults: once it found no issues, this is a resolved spec.
+  return { spec: asResolved(substituted.value as unknown as ExperimentSpec), issues: [...varIssues, ...schemaIssues] };
 }
 
 /** A path inside an overridden value is located in the sweep entry that set it. */
@@ -156,4 +158,16 @@ function withSweepHints(issues: SpecIssue[], overrides: readonly Override[], mul
 
 function relocate(issue: SpecIssue, file: string, absolute: string): SpecIssue {
   return issue.location?.file === absolute ? { ...issue, location: { ...issue.location, file } } : issue;
+}
+
+/**
+ * A spec given as a value rather than a file, validated and resolved as loading does (defaults
+ * filled in, no sweep expanded): for programs that build specs in code, and for tests. Throws a
+ * SpecError under `label` when the value is not a valid spec.
+ */
+export function resolveSpecValue(value: unknown, label = '<spec value>'): ResolvedSpec {
+  const copy = structuredClone(value);
+  const issues = validateSpec(copy, () => undefined);
+  if (issues.length > 0) throw new SpecError(label, issues);
+  return asResolved(copy as ExperimentSpec);
 }

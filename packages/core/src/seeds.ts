@@ -4,9 +4,8 @@
  * overrides either. The run's own spec carries the single `seed` it trained with, never `seeds`.
  */
 import type { ExperimentSpec } from './spec-types.ts';
+import type { ResolvedSpec } from './resolved-spec.ts';
 
-/** The default seed when a spec names none (the schema's default for `seed`). */
-const DEFAULT_SEED = 1;
 const MAX_SEEDS = 1000;
 
 export class SeedsOptionError extends Error {
@@ -32,14 +31,14 @@ export function parseSeedsOption(text: string): number[] {
 }
 
 /** The seeds a (validated) spec asks for: `seeds`, else its single `seed`. */
-export function seedsOf(spec: ExperimentSpec): number[] {
-  return spec.seeds ? [...spec.seeds] : [spec.seed ?? DEFAULT_SEED];
+export function seedsOf(spec: ResolvedSpec): number[] {
+  return spec.seeds ? [...spec.seeds] : [spec.seed];
 }
 
 /** The spec of one run: the given seed, no `seeds` list. */
-export function withSeed(spec: ExperimentSpec, seed: number): ExperimentSpec {
+export function withSeed<Spec extends ExperimentSpec>(spec: Spec, seed: number): Spec {
   const { seeds: _seeds, ...rest } = spec;
-  return { ...rest, seed };
+  return { ...rest, seed } as Spec;
 }
 
 /** How many of a variant's seeds must pass: constraints.minPassingSeeds, capped at the seeds run, default all. */

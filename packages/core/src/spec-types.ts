@@ -283,9 +283,9 @@ export interface ExperimentSpec {
      */
     weightDecay?: number;
     /**
-     * cnn-classifier: learning-rate schedule, none unless given.
+     * cnn-classifier: learning-rate schedule, none unless given. A step schedule or a one-cycle schedule, told apart by 'type'.
      */
-    schedule?:
+    schedule?: (
       | {
           /**
            * Multiply lr by gamma every stepSize epochs.
@@ -321,7 +321,14 @@ export interface ExperimentSpec {
            * Final lr = initial lr / finalDivFactor.
            */
           finalDivFactor?: number;
-        };
+        }
+    ) & {
+      type: 'step' | 'one-cycle';
+    };
+    /**
+     * toy-mlp: steps between reports. The loss history reaches the tracking store, and a sweep's scheduler (sweep.scheduler) judges the run, every this many steps. Default: 50.
+     */
+    reportEvery?: number;
     /**
      * cnn-classifier: save the model after every epoch and at the end (TensorFlow.js format). Default: true.
      */
@@ -375,6 +382,57 @@ export interface ExperimentSpec {
    * The variants to run. 'grid' is the Cartesian product over dotted paths; 'variants' is a list of named override sets; 'random' samples trials from distributions (random search). Given together, every named variant is crossed with the grid, and every combination of those with the same sampled trials. With none, the spec runs once.
    */
   sweep?: {
+    /**
+     * Early stopping: a rule that watches each run's reports (every epoch; every train.reportEvery steps for toy-mlp) and stops weak runs, which end as 'pruned' (MLflow status KILLED, tag xp.status=pruned), neither passed nor failed. One rule at a time.
+     */
+    scheduler?: {
+      /**
+       * Asynchronous successive halving (Li et al. 2018): rungs at grace·reduction^k steps below max; a run arriving at a rung goes on only if it is in the top 1/reduction of the values recorded there so far.
+       */
+      asha?: {
+        /**
+         * The metric judged, as the kind logs it: test_accuracy, test_loss (cnn-classifier); E (toy-mlp).
+         */
+        metric: string;
+        /**
+         * Whether higher (max) or lower (min) values are better.
+         */
+        mode: 'max' | 'min';
+        /**
+         * Steps (epochs) before the first rung. Default: 1.
+         */
+        grace?: number;
+        /**
+         * η: one run in this many goes on at each rung. Default: 3.
+         */
+        reduction?: number;
+        /**
+         * Steps (epochs) of a complete run; no rung at or past it. Usually train.epochs.
+         */
+        max: number;
+      };
+      /**
+       * Median stopping (Golovin et al. 2017): after grace steps, a run stops when its best value is worse than the median of the other runs' running averages at the same step.
+       */
+      median?: {
+        /**
+         * The metric judged, as the kind logs it.
+         */
+        metric: string;
+        /**
+         * Whether higher (max) or lower (min) values are better.
+         */
+        mode: 'max' | 'min';
+        /**
+         * Steps (epochs) before any run is judged. Default: 1.
+         */
+        grace?: number;
+        /**
+         * Other runs that must have reached the step before a run is judged there. Default: 3.
+         */
+        minJobs?: number;
+      };
+    };
     /**
      * Dotted path -> list of values, e.g. {"train.lr": [0.1, 0.2]}.
      */

@@ -4,11 +4,12 @@
  */
 import type { Random } from './random.ts';
 
+/** The spec's data.augment (loading fills in a 0 for whichever of the two it leaves out). */
 export interface AugmentOptions {
   /** Largest rotation in degrees, drawn uniformly from [-rotation, rotation]. */
-  rotation?: number;
+  rotation: number;
   /** Largest shift as a fraction of the image size, drawn per axis from [-shift, shift]. */
-  shift?: number;
+  shift: number;
 }
 
 export interface ImageTransform {
@@ -21,12 +22,11 @@ export interface ImageTransform {
 }
 
 export function isAugmenting(options: AugmentOptions | undefined): options is AugmentOptions {
-  return options !== undefined && ((options.rotation ?? 0) > 0 || (options.shift ?? 0) > 0);
+  return options !== undefined && (options.rotation > 0 || options.shift > 0);
 }
 
 export function drawTransform(options: AugmentOptions, height: number, width: number, random: Random): ImageTransform {
-  const rotation = options.rotation ?? 0;
-  const shift = options.shift ?? 0;
+  const { rotation, shift } = options;
   const symmetric = (): number => random() * 2 - 1;
   // Always draw three numbers so the stream's position does not depend on which options are on.
   const angle = (symmetric() * rotation * Math.PI) / 180;

@@ -1,6 +1,4 @@
 export {
-  DEFAULT_CLASSES,
-  DEFAULT_INPUT,
   flattenBlocks,
   LAYER_KINDS,
   LayerSpecError,

@@ -21,15 +21,12 @@ export type LayerSpec = string | { readonly [kind: string]: unknown };
 export type BlocksSpec = { readonly [block: string]: readonly LayerSpec[] };
 
 export interface CnnModelSpec {
-  /** [channels, height, width]; default [1, 28, 28]. */
-  input?: readonly number[];
+  /** [channels, height, width] (the schema's default, [1, 28, 28], is filled in by loading). */
+  input: readonly number[];
   blocks: BlocksSpec;
-  /** Default 10. */
-  classes?: number;
+  /** The schema's default, 10, is filled in by loading. */
+  classes: number;
 }
-
-export const DEFAULT_INPUT: readonly [number, number, number] = [1, 28, 28];
-export const DEFAULT_CLASSES = 10;
 
 /**
  * `origin.path` locates the list entry; `path` (deeper, through the kind key) locates its options.

@@ -4,6 +4,9 @@ import { missingLayerKinds } from './require-layers.ts';
 import { SEED_NETWORK } from './seed-network.ts';
 import { countParameters, formatSummary, ModelShapeError, summarizeModel } from './summary.ts';
 
+/** What loading fills in for a model that names neither (the schema's defaults). */
+const MNIST = { input: [1, 28, 28], classes: 10 };
+
 describe('summarizeModel on the seed network', () => {
   const summary = summarizeModel(SEED_NETWORK);
 
@@ -76,34 +79,34 @@ describe('summarizeModel on the seed network', () => {
 
 describe('shape errors are returned as located issues', () => {
   it('a kernel larger than its input', () => {
-    const s = summarizeModel({ input: [1, 4, 4], blocks: { a: [{ conv2d: { filters: 4, kernel: 3 } }, { conv2d: { filters: 4, kernel: 3 } }] } });
+    const s = summarizeModel({ input: [1, 4, 4], classes: 10, blocks: { a: [{ conv2d: { filters: 4, kernel: 3 } }, { conv2d: { filters: 4, kernel: 3 } }] } });
     expect(s.issues).toEqual([
       { path: ['model', 'blocks', 'a', 1], message: 'conv2d 3×3 4→4 (layer 2, block a): kernel 3×3 is larger than its 2×2 input' },
     ]);
   });
 
   it('a dense layer fed a feature map', () => {
-    const s = summarizeModel({ blocks: { a: [{ conv2d: { filters: 4, kernel: 3 } }], head: ['relu', { dense: { units: 10 } }] } });
+    const s = summarizeModel({ ...MNIST, blocks: { a: [{ conv2d: { filters: 4, kernel: 3 } }], head: ['relu', { dense: { units: 10 } }] } });
     expect(s.issues).toEqual([
       {
         path: ['model', 'blocks', 'head', 1],
         message: 'dense 4→10 (layer 3, block head): dense needs a flat input, but gets a 4×26×26 feature map: put flatten or global-avg-pool before it',
       },
     ]);
-    expect(() => countParameters({ blocks: { head: [{ dense: { units: 10 } }] } })).toThrow(ModelShapeError);
+    expect(() => countParameters({ ...MNIST, blocks: { head: [{ dense: { units: 10 } }] } })).toThrow(ModelShapeError);
   });
 
   it('output units that differ from the classes', () => {
-    const s = summarizeModel({ blocks: { head: ['flatten', { dense: { units: 12 } }, 'log-softmax'] }, classes: 10 });
+    const s = summarizeModel({ ...MNIST, blocks: { head: ['flatten', { dense: { units: 12 } }, 'log-softmax'] }, classes: 10 });
     expect(s.trainableParams).toBe(784 * 12 + 12);
     expect(s.issues).toEqual([{ path: ['model', 'blocks', 'head', 2], message: 'the network outputs 12 units but model.classes is 10' }]);
   });
 
   it('a network that ends on a feature map, and a malformed layer', () => {
-    expect(summarizeModel({ blocks: { a: [{ conv2d: { filters: 10, kernel: 3 } }] } }).issues[0].message).toMatch(
+    expect(summarizeModel({ ...MNIST, blocks: { a: [{ conv2d: { filters: 10, kernel: 3 } }] } }).issues[0].message).toMatch(
       /ends with a 10×26×26 feature map/,
     );
-    expect(summarizeModel({ blocks: { a: ['relu', { conv3d: {} }] } }).issues).toEqual([
+    expect(summarizeModel({ ...MNIST, blocks: { a: ['relu', { conv3d: {} }] } }).issues).toEqual([
       { path: ['model', 'blocks', 'a', 1, 'conv3d'], message: expect.stringMatching(/^unknown layer kind 'conv3d'/) },
     ]);
   });
@@ -119,6 +122,7 @@ describe('missingLayerKinds', () => {
   it('accepts an avgpool covering the whole map as global average pooling, but not a smaller one', () => {
     const spec = (size: number) => ({
       input: [1, 10, 10],
+      classes: 10,
       blocks: { a: [{ conv2d: { filters: 10, kernel: 6 } }, { avgpool: { size } }, 'flatten', { dense: { units: 10 } }] },
     });
     expect(missingLayerKinds(summarizeModel(spec(5)).layers, ['global-avg-pool'])).toEqual([]);

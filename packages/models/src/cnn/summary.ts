@@ -5,8 +5,6 @@
  * Each layer's effect and row name come from its kind's module (./layers/<kind>.ts).
  */
 import {
-  DEFAULT_CLASSES,
-  DEFAULT_INPUT,
   flattenBlocks,
   LayerSpecError,
   type CnnModelSpec,
@@ -77,8 +75,8 @@ function inputShapeIssue(input: readonly number[]): ModelIssue | null {
 }
 
 export function summarizeModel(model: CnnModelSpec): ModelSummary {
-  const input = (model.input ?? DEFAULT_INPUT) as readonly [number, number, number];
-  const classes = model.classes ?? DEFAULT_CLASSES;
+  const input = model.input as readonly [number, number, number];
+  const { classes } = model;
   const summary: ModelSummary = { input, classes, layers: [], outputShape: null, trainableParams: 0, buffers: 0, multAdds: 0, issues: [] };
 
   const badInput = inputShapeIssue(input);

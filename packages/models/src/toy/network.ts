@@ -147,8 +147,11 @@ export function weightsOf(row: ToyRow): ToyWeights {
   };
 }
 
-/** Row 0 holds the starting weights; row k+1's weights are row k's minus η times row k's gradients. */
-export function trainToyNetwork(setup: ToySetup): ToyRow[] {
+/**
+ * Row 0 holds the starting weights; row k+1's weights are row k's minus η times row k's gradients.
+ * `onStep` hears each row as soon as it is computed, e.g. to note when it was measured.
+ */
+export function trainToyNetwork(setup: ToySetup, onStep?: (row: ToyRow) => void): ToyRow[] {
   const { lr: eta, steps } = setup;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
   const example: ToyExample = { inputs: setup.inputs, targets: setup.targets };
@@ -157,6 +160,7 @@ export function trainToyNetwork(setup: ToySetup): ToyRow[] {
   for (let step = 0; step <= steps; step++) {
     const row = tableRow(step, eta, example, w);
     rows.push(row);
+    onStep?.(row);
     w = {
       w1: row.w1 - eta * row.dE_dw1,
       w2: row.w2 - eta * row.dE_dw2,

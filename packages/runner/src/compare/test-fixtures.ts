@@ -119,7 +119,7 @@ export async function recordCnnVariants(
       tags: {
         ...CNN_TAGS,
         'xp.variant': variant.name,
-        'xp.seed': String(variant.spec.seed ?? 1),
+        'xp.seed': String(variant.spec.seed),
         'xp.status': passed ? 'passed' : 'failed',
         'xp.withinBudget': String(check.withinBudget),
         ...(check.params !== null ? { 'xp.params': String(check.params) } : {}),

@@ -3,7 +3,7 @@
  * `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up by the
  * spec's `kind` in ./registry.ts.
  */
-import type { ExperimentSpec, SpecIssue } from '@xp/core';
+import type { ExperimentSpec, ResolvedSpec, SpecIssue } from '@xp/core';
 import type { TrackedRun } from '@xp/tracking';
 
 export type MetricDirection = 'min' | 'max';
@@ -24,7 +24,7 @@ export interface StaticCheck extends KindCheck {
 
 export interface RunContext {
   /** The resolved spec of this variant (vars substituted, overrides applied, defaults filled in). */
-  spec: ExperimentSpec;
+  spec: ResolvedSpec;
   variantName: string;
   /** The spec file, absolute. */
   specFile: string;
@@ -58,8 +58,9 @@ export interface RunOutcome {
 
 export interface SweepResult {
   variantName: string;
-  spec: ExperimentSpec;
-  outcome: RunOutcome;
+  spec: ResolvedSpec;
+  /** The run's outcome; 'pruned' where the sweep's scheduler stopped it (../run/scheduler.ts). */
+  outcome: Omit<RunOutcome, 'status'> & { status: RunOutcome['status'] | 'pruned' };
   runId: string;
 }
 
@@ -72,9 +73,9 @@ export interface ExperimentKind {
   /** The metric drawn per step or epoch in the comparison's curves. */
   curveMetric: string;
   /** Static checks of one resolved variant; no training, no tracking. */
-  check(spec: ExperimentSpec, locate: Locator): Promise<KindCheck> | KindCheck;
+  check(spec: ResolvedSpec, locate: Locator): Promise<KindCheck> | KindCheck;
   /** Human-readable model summary for `xp summary`, or null where the kind has none. */
-  summary?(spec: ExperimentSpec): string | null;
+  summary?(spec: ResolvedSpec): string | null;
   run(context: RunContext): Promise<RunOutcome>;
   /**
    * Called once after every variant ran, with the parent (sweep) run, for outputs about the sweep as a

@@ -3,7 +3,7 @@
  * process, later a machine at the other end of a queue) without re-reading the spec file or the
  * command line. It is plain JSON: no paths to read back, no functions.
  */
-import type { ExperimentSpec } from '@xp/core';
+import type { ResolvedSpec } from '@xp/core';
 import type { RunOutcome, StaticCheck } from '../kinds/types.ts';
 
 export interface Job {
@@ -12,7 +12,7 @@ export interface Job {
   variant: string;
   seed: number;
   /** The resolved spec of this run: overrides applied, defaults filled in, its one seed, no sweep. */
-  spec: ExperimentSpec;
+  spec: ResolvedSpec;
   /** The spec file as the user wrote it, logged as the run's spec.yaml. */
   specText: string;
   /** Where the spec file was (absolute): relative data paths resolve from its directory. */
@@ -33,6 +33,12 @@ export interface Job {
   resumeFrom?: string;
 }
 
+/**
+ * The reason a launcher aborts a job with when the sweep's scheduler stops it: the kind ends it as it
+ * would on Ctrl-C (the last epoch saved), and runJob records it as pruned, not killed.
+ */
+export const PRUNED = 'xp:pruned';
+
 /** What a launcher gives back for each job. */
 export interface JobResult {
   name: string;
@@ -40,7 +46,8 @@ export interface JobResult {
   seed: number;
   /** Empty when the run could not even be created (a crashed child). */
   runId: string;
-  status: RunOutcome['status'];
+  /** 'pruned': stopped early by the sweep's scheduler (./scheduler.ts), neither passed nor failed. */
+  status: RunOutcome['status'] | 'pruned';
   /** Not trained: a finished run of the same job (./run-cache.ts) stands for it; runId is that run's. */
   cached?: boolean;
   params: Record<string, unknown>;

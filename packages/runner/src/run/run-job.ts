@@ -10,7 +10,7 @@ import type { MetricPoint, TrackedRun, TrackingStore } from '@xp/tracking';
 import { kindOf } from '../kinds/registry.ts';
 import type { RunOutcome } from '../kinds/types.ts';
 import { overBudgetMessage } from '../verdict/budget.ts';
-import type { Job, JobResult } from './job.ts';
+import { PRUNED, type Job, type JobResult } from './job.ts';
 
 export interface JobContext {
   store: TrackingStore;
@@ -40,7 +40,14 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
     parentRunId: job.parentRunId,
     tags: { ...job.tags, 'xp.variant': job.variant, 'xp.seed': String(job.seed), 'xp.backend': job.backend },
   });
-  const run = ctx.report ? reportingRun(tracked, ctx.report) : tracked;
+  let lastStep: number | undefined;
+  const report = ctx.report;
+  const run = report
+    ? reportingRun(tracked, (step, metrics) => {
+        lastStep = Math.max(step, lastStep ?? step);
+        report(step, metrics);
+      })
+    : tracked;
   await run.logParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
   writeFileSync(join(run.artifactDir, 'spec.yaml'), job.specText);
   writeFileSync(join(run.artifactDir, 'resolved-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
@@ -77,15 +84,18 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
     }
   }
   await run.logMetrics([{ key: 'wall_time_s', value: (Date.now() - started) / 1000, step: 0 }]);
-  await run.setTags({ 'xp.status': outcome.status, ...(outcome.message ? { 'xp.message': outcome.message.slice(0, 5000) } : {}), ...(outcome.tags ?? {}) });
-  const endStatus = outcome.status === 'passed' ? 'FINISHED' : outcome.status === 'killed' ? 'KILLED' : 'FAILED';
+  // Stopped by the scheduler, not by the user: the run is pruned (MLflow has no such status: KILLED).
+  const status: JobResult['status'] = outcome.status === 'killed' && ctx.signal.reason === PRUNED ? 'pruned' : outcome.status;
+  if (status === 'pruned') outcome = { ...outcome, message: `stopped early by the sweep's scheduler${lastStep === undefined ? '' : ` after step ${lastStep}`}` };
+  await run.setTags({ 'xp.status': status, ...(outcome.message ? { 'xp.message': outcome.message.slice(0, 5000) } : {}), ...(outcome.tags ?? {}) });
+  const endStatus = status === 'passed' ? 'FINISHED' : status === 'killed' || status === 'pruned' ? 'KILLED' : 'FAILED';
   if (!ctx.keepOpen) await run.end(endStatus);
   const result: JobResult = {
     name,
     variant: job.variant,
     seed: job.seed,
     runId: run.runId,
-    status: outcome.status,
+    status,
     params,
     metrics: outcome.metrics,
     artifacts: { 'spec.yaml': join(run.artifactDir, 'spec.yaml'), ...outcome.artifacts },

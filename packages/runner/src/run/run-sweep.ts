@@ -27,6 +27,7 @@ import { cachedResult, findCachedRuns, withRunCache } from './run-cache.ts';
 import { judgeOverSeeds, type VariantVerdict } from './seed-verdict.ts';
 import { SWEEPERS, type SweeperName } from './sweepers/index.ts';
 import { gridJobs } from './sweepers/grid.ts';
+import { schedulerFor, type SchedulerSpec } from './schedulers/index.ts';
 
 /** One run's outcome as `xp run --json` prints it. */
 export type RunReport = JobResult;
@@ -151,6 +152,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     for (const file of ['spec.yaml', 'resolved-spec.json']) await parent.logArtifact(join(parent.artifactDir, file));
   }
 
+  // The sweeper hears every report; a scheduler (ASHA, median stopping) may stop the job it came from.
+  const scheduler = schedulerFor(experiment.spec.sweep?.scheduler as SchedulerSpec | undefined);
+  const onReport = (job: string, step: number, metrics: Record<string, number>): 'continue' | 'stop' => {
+    const sweeperSays = sweeper.onReport(job, step, metrics);
+    const schedulerSays = scheduler?.onReport(job, step, metrics) ?? 'continue';
+    if (schedulerSays === 'stop') log(`${job}: stopped by the scheduler at step ${step}`);
+    return sweeperSays === 'stop' || schedulerSays === 'stop' ? 'stop' : 'continue';
+  };
   const chosen: Launcher =
     options.launcher ??
     (jobsAtOnce > 1 ? LAUNCHERS.processes({ jobs: jobsAtOnce, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env }) : LAUNCHERS['in-process']({ store }));
@@ -165,7 +174,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     // Launches end when all their jobs have, so a sweeper cannot be waiting on a running job here.
     if (proposed.length === 0) throw new Error(`the ${options.sweeper ?? 'grid'} sweeper proposed no job while none was running`);
     const jobs = proposed.map((p) => toJob(p, parent?.runId));
-    const launched = await launcher.launch(jobs, { log, onReport: (job, step, metrics) => sweeper.onReport(job, step, metrics), onResult: (result) => sweeper.onResult(result) }, signal);
+    const launched = await launcher.launch(jobs, { log, onReport, onResult: (result) => sweeper.onResult(result) }, signal);
     for (const [index, result] of launched.entries()) {
       if (!result) continue;
       runs.push(result);

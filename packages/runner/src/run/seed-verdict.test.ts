@@ -46,4 +46,13 @@ describe('the verdict over seeds', () => {
     expect(judgeOverSeeds(runs('a', ['failed']), (_, n) => n, 1)[0].verdict).toBe('failed');
     expect(sweepStatus(runs('a', ['killed']), judgeOverSeeds(runs('a', ['killed']), (_, n) => n, 1))).toBe('killed');
   });
+
+  it('a pruned trial is neither passed nor failed, and does not fail the sweep', () => {
+    const outcomes = [...runs('a', ['passed']), ...runs('b', ['pruned'])];
+    const verdicts = judgeOverSeeds(outcomes, (_, n) => n, 1);
+    expect(verdicts.map((v) => v.verdict)).toEqual(['passed', 'pruned']);
+    expect(sweepStatus(outcomes, verdicts)).toBe('passed');
+    // A failed seed beside a pruned one is a failure.
+    expect(judgeOverSeeds(runs('c', ['pruned', 'failed']), (_, n) => n, 2)[0].verdict).toBe('failed');
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * The verdict over seeds: each run is judged on its own (passed, failed, error, killed); a variant
+ * The verdict over seeds: each run is judged on its own (passed, failed, error, killed, pruned); a variant
  * passes when at least `required` of its seeds' runs passed (constraints.minPassingSeeds, default all).
  * The sweep's parent run and the exit code follow these verdicts, not the single runs.
  */
@@ -8,7 +8,7 @@ import type { RunOutcome } from '../kinds/types.ts';
 export interface SeedRunOutcome {
   variant: string;
   seed: number;
-  status: RunOutcome['status'];
+  status: RunOutcome['status'] | 'pruned';
 }
 
 export interface VariantVerdict {
@@ -17,8 +17,12 @@ export interface VariantVerdict {
   /** Seeds whose run passed. */
   passing: number;
   required: number;
-  /** 'killed' when an interrupt left seeds unjudged and the verdict could still go either way. */
-  verdict: 'passed' | 'failed' | 'killed';
+  /**
+   * 'killed' when an interrupt left seeds unjudged and the verdict could still go either way;
+   * 'pruned' when the sweep's scheduler stopped it early and no seed of it ran to a verdict: a
+   * search's weak trial, neither passed nor failed.
+   */
+  verdict: 'passed' | 'failed' | 'killed' | 'pruned';
 }
 
 /** One verdict per variant, in the order the variants first appear. */
@@ -31,7 +35,8 @@ export function judgeOverSeeds(runs: readonly SeedRunOutcome[], requiredFor: (va
     const required = requiredFor(variant, seedsPerVariant);
     // Seeds that never ran (interrupted before they started) or were killed could still have passed.
     const open = seedsPerVariant - own.length + own.filter((run) => run.status === 'killed').length;
-    const verdict = passing >= required ? 'passed' : passing + open >= required ? 'killed' : 'failed';
+    const pruned = own.every((run) => run.status === 'pruned' || run.status === 'killed') && own.some((run) => run.status === 'pruned');
+    const verdict = passing >= required ? 'passed' : pruned ? 'pruned' : passing + open >= required ? 'killed' : 'failed';
     return { variant, seeds, passing, required, verdict };
   });
 }

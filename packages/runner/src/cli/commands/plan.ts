@@ -19,7 +19,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--max-variants <n>', 'refuse sweeps larger than this', variantsOption)
     .option('--seeds <n|list>', "each variant once per seed: '5' is seeds 1..5, '3,7,11' those seeds", seedsOption)
     .option('--tracking-uri <uri>', 'where to look for finished runs that the run cache would reuse (default: as xp run: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
-    .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "trial"?, "params", "withinBudget"}], "seeds": [..], "runs": [{"name", "variant", "seed"}]}; a random search\'s variants carry their trial number and, in overrides, their sampled values in full')
+    .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "trial"?, "params", "withinBudget", "spec"}], "seeds": [..], "runs": [{"name", "variant", "seed"}]}; a random search\'s variants carry their trial number and, in overrides, their sampled values in full')
     .addHelpText('after', '\nExit codes: 0 every variant is within its parameter budget; 1 a variant is over it (constraints.maxParams), as with xp validate (the plan is printed all the same); 2 invalid spec or usage.')
     .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean; seeds?: number[]; trackingUri?: string }) => {
       const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options), maxVariants: options.maxVariants, seeds: options.seeds });
@@ -28,13 +28,15 @@ export function register(program: Command, ctx: CliContext): void {
       if (variants.some(({ check }) => !check.withinBudget)) ctx.exit(1);
       if (options.json) {
         const plan = {
-          experiment: experiment.spec.tracking?.experiment ?? experiment.spec.name,
+          experiment: experimentNameFrom(experiment.spec, ctx.env),
           variants: variants.map(({ variant, check }) => ({
             name: variant.name,
             overrides: variant.overrides,
             trial: variant.trial,
             params: check.params,
             withinBudget: check.withinBudget,
+            // The resolved form: what the run trains, every schema default filled in.
+            spec: variant.spec,
           })),
           seeds: experiment.seeds,
           // One run per variant and seed, named as xp run names them.

@@ -57,7 +57,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (spec: string, args: string[], options: RunOptions) => {
       checkBackendName(options.backend);
       const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options, true), maxVariants: options.maxVariants, seeds: options.seeds });
-      const backend = options.backend ?? checked.experiment.spec.backend ?? 'auto';
+      const backend = options.backend ?? checked.experiment.spec.backend;
       // A backend that is not installed is refused before any run exists.
       if (checked.experiment.spec.kind === 'cnn-classifier') await startBackend(backend as BackendName);
       else await quietTensorFlow();

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadExperiment, type ExperimentSpec } from '@xp/core';
+import { loadExperiment } from '@xp/core';
 import { withinBudget } from '../../verdict/budget.ts';
 import { describe, expect, it } from 'vitest';
 import type { KindCheck } from '../types.ts';
@@ -67,7 +67,7 @@ describe('cnn-classifier static checks', () => {
   });
 
   it('summarizes the model as a table', () => {
-    const spec = loadExperiment(SEED_SPEC).variants[0].spec as ExperimentSpec;
+    const spec = loadExperiment(SEED_SPEC).variants[0].spec;
     expect(cnnClassifierKind.summary!(spec)).toMatch(/Trainable params: 19,816/);
   });
 });

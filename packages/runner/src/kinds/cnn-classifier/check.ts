@@ -3,8 +3,8 @@
  * the budget, and every problem that would make training fail or meaningless, each located at the
  * YAML that caused it.
  */
-import type { ExperimentSpec, SpecIssue } from '@xp/core';
-import type { CnnModelSpec, LayerKind } from '@xp/models/cnn/layers';
+import type { ResolvedCnnSpec, SpecIssue } from '@xp/core';
+import type { LayerKind } from '@xp/models/cnn/layers';
 import { missingLayerKinds } from '@xp/models/cnn/require-layers';
 import { summarizeModel, type ModelSummary } from '@xp/models/cnn/summary';
 import type { Locator, KindCheck } from '../types.ts';
@@ -14,22 +14,19 @@ const MNIST_CLASSES = 10;
 
 type Path = readonly (string | number)[];
 
-export function checkCnnSpec(spec: ExperimentSpec, locate: Locator): KindCheck {
+export function checkCnnSpec(spec: ResolvedCnnSpec, locate: Locator): KindCheck {
   const issues: SpecIssue[] = [];
   const issue = (path: Path, message: string, extra: Partial<SpecIssue> = {}): void => {
     issues.push({ path: path.join('.'), message, location: locate(path), ...extra });
   };
 
-  let summary: ModelSummary | null = null;
-  if (!spec.model?.blocks) issue(['model'], 'cnn-classifier needs model.blocks');
-  else {
-    summary = summarizeModel(spec.model as CnnModelSpec);
-    for (const problem of summary.issues) issue(problem.path, problem.message);
-    checkDataFits(spec, summary, issue);
-  }
+  // The schema requires model.blocks and train.epochs for this kind; loading filled in the rest.
+  const summary = summarizeModel(spec.model);
+  for (const problem of summary.issues) issue(problem.path, problem.message);
+  checkDataFits(spec, summary, issue);
 
-  const required = spec.constraints?.requireLayers;
-  if (summary && required && required.length > 0 && summary.issues.length === 0) {
+  const required = spec.constraints.requireLayers;
+  if (required && required.length > 0 && summary.issues.length === 0) {
     const missing = missingLayerKinds(summary.layers, required as LayerKind[]);
     if (missing.length > 0) {
       issue(['constraints', 'requireLayers'], `the model lacks required layer kind${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`, {
@@ -41,14 +38,14 @@ export function checkCnnSpec(spec: ExperimentSpec, locate: Locator): KindCheck {
   checkTraining(spec, issue);
 
   // A count that stopped at a misfitting layer would understate the model: report none.
-  const params = summary && summary.issues.length === 0 ? summary.trainableParams : null;
+  const params = summary.issues.length === 0 ? summary.trainableParams : null;
   return { params, issues };
 }
 
 type Report = (path: Path, message: string, extra?: Partial<SpecIssue>) => void;
 
-function checkDataFits(spec: ExperimentSpec, summary: ModelSummary, issue: Report): void {
-  if ((spec.data?.dataset ?? 'mnist') !== 'mnist') return;
+function checkDataFits(spec: ResolvedCnnSpec, summary: ModelSummary, issue: Report): void {
+  if (spec.data.dataset !== 'mnist') return;
   if (!summary.input.every((n, i) => n === MNIST_INPUT[i])) {
     issue(['model', 'input'], `MNIST images are ${MNIST_INPUT.join('×')}, but model.input is ${summary.input.join('×')}`);
   }
@@ -61,23 +58,18 @@ function checkDataFits(spec: ExperimentSpec, summary: ModelSummary, issue: Repor
   }
 }
 
-function checkTraining(spec: ExperimentSpec, issue: Report): void {
-  const train = spec.train;
-  if (!train) {
-    issue(['train'], 'cnn-classifier needs a train section (epochs, lr)');
-    return;
-  }
-  if (train.epochs === undefined) issue(['train'], 'train.epochs is required for cnn-classifier');
-  if (train.lr === undefined && train.schedule?.type !== 'one-cycle') issue(['train'], 'train.lr is required for cnn-classifier');
-  if (train.optimizer === 'adam' && (train.momentum ?? 0) > 0) {
+function checkTraining(spec: ResolvedCnnSpec, issue: Report): void {
+  // The schema requires epochs, and lr unless a one-cycle schedule gives the rates.
+  const { train } = spec;
+  if (train.optimizer === 'adam' && train.momentum > 0) {
     issue(['train', 'momentum'], 'momentum applies to sgd only; adam has its own moment estimates');
   }
-  const judge = spec.constraints?.judge;
-  if (typeof judge === 'object' && train.epochs !== undefined && judge.lastN > train.epochs) {
+  const { judge } = spec.constraints;
+  if (typeof judge === 'object' && judge.lastN > train.epochs) {
     issue(['constraints', 'judge', 'lastN'], `judging the last ${judge.lastN} epochs, but train.epochs is ${train.epochs}`);
   }
-  const limit = spec.data?.trainLimit;
-  const split = spec.data?.validationSplit ?? 0;
+  const limit = spec.data.trainLimit;
+  const split = spec.data.validationSplit;
   if (limit !== undefined && split > 0 && Math.round(limit * split) >= limit) {
     issue(['data', 'validationSplit'], `validationSplit ${split} leaves no training images out of trainLimit ${limit}`);
   }

@@ -2,8 +2,7 @@
  * The cnn-classifier kind (Part II): a convolutional network from the spec's blocks, trained on
  * MNIST with TensorFlow.js, judged by test accuracy.
  */
-import type { ExperimentSpec } from '@xp/core';
-import type { CnnModelSpec } from '@xp/models/cnn/layers';
+import { cnnSpecOf, type ResolvedSpec } from '@xp/core';
 import { formatSummary, summarizeModel } from '@xp/models/cnn/summary';
 import type { ExperimentKind } from '../types.ts';
 import { checkCnnSpec } from './check.ts';
@@ -22,10 +21,9 @@ export const cnnClassifierKind: ExperimentKind = {
   },
   primaryMetric: 'test_accuracy',
   curveMetric: 'test_accuracy',
-  check: checkCnnSpec,
-  summary(spec: ExperimentSpec): string | null {
-    if (!spec.model?.blocks) return null;
-    return formatSummary(summarizeModel(spec.model as CnnModelSpec));
+  check: (spec, locate) => checkCnnSpec(cnnSpecOf(spec), locate),
+  summary(spec: ResolvedSpec): string | null {
+    return formatSummary(summarizeModel(cnnSpecOf(spec).model));
   },
   // Training (TensorFlow.js, the wasm kernels, the data) loads only when a run starts, so that
   // `xp validate`, `xp plan` and `xp summary` start fast.

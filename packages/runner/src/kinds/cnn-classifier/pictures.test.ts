@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExperimentSpec } from '@xp/core';
+import { resolveSpecValue } from '@xp/core';
 import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const TEST_IMAGES = 256;
 
-const spec: ExperimentSpec = {
+const spec = resolveSpecValue({
   name: 'tiny-pictures',
   kind: 'cnn-classifier',
   seed: 3,
@@ -48,7 +48,7 @@ const spec: ExperimentSpec = {
     },
   },
   train: { epochs: 2, batchSize: 64, optimizer: 'sgd', lr: 0.05, momentum: 0.9, checkpoint: false },
-};
+});
 
 /** width and height attributes of an SVG document's root element. */
 function svgSize(svg: string): { width: number; height: number } {

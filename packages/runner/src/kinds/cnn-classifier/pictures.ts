@@ -17,7 +17,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { MNIST_CLASSES, MNIST_DEFAULT_NORMALIZATION, type ImageSet, type MnistNormalization } from '@xp/data';
+import { cnnSpecOf } from '@xp/core';
+import type { ImageSet, MnistNormalization } from '@xp/data';
 import { stringify } from 'csv-stringify/sync';
 import { PNG } from 'pngjs';
 import type { TopLevelSpec } from 'vega-lite';
@@ -260,7 +261,6 @@ export interface RunPicturesInput {
   history: readonly EpochRecord[];
   /** The run's artifacts (name → path); the pictures are added to it. */
   artifacts: Record<string, string>;
-  classes?: number;
   /** How many misclassified images the grid shows (default 25, a 5 × 5 grid). */
   worst?: number;
 }
@@ -273,6 +273,7 @@ export interface RunPicturesInput {
  */
 export async function logRunPictures(input: RunPicturesInput): Promise<void> {
   const { ctx, model, test, history, artifacts } = input;
+  const spec = cnnSpecOf(ctx.spec);
   const written: string[] = [];
   const save = async (name: string, content: string | Buffer): Promise<void> => {
     const path = join(ctx.run.artifactDir, name);
@@ -294,17 +295,14 @@ export async function logRunPictures(input: RunPicturesInput): Promise<void> {
 
     const evaluation = await evaluate(model, test, { predictions: true });
     const predictions = evaluation.predictions!;
-    const counts = confusionMatrix(test.labels, predictions.predicted, input.classes ?? MNIST_CLASSES);
+    const counts = confusionMatrix(test.labels, predictions.predicted, spec.model.classes);
     const percent = (evaluation.accuracy * 100).toFixed(2);
     const matrix = await renderConfusionMatrix(counts, `${label}: confusion matrix, ${evaluation.count} test images, ${percent} % right`);
     await save('confusion-matrix.svg', matrix.svg);
     await save('confusion-matrix.png', matrix.png);
     await save('confusion-matrix.csv', confusionMatrixCsv(counts));
 
-    const normalization = {
-      mean: ctx.spec.data?.normalize?.mean ?? MNIST_DEFAULT_NORMALIZATION.mean,
-      std: ctx.spec.data?.normalize?.std ?? MNIST_DEFAULT_NORMALIZATION.std,
-    };
+    const normalization = spec.data.normalize;
     const worst = worstMisclassified(test.labels, predictions, input.worst ?? GRID.columns * GRID.columns);
     const errors = evaluation.count - evaluation.correct;
     const grid = renderMisclassifiedGrid(test, worst, normalization, `${label}: the ${worst.length} most confidently wrong of ${errors} misclassified test images`);

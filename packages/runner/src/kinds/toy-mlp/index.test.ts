@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { trainToyNetwork, TOY_COLUMNS } from '@xp/models';
 import type { RunContext } from '../types.ts';
 import { parseTableCsv, tableToCsv } from './csv.ts';
@@ -59,7 +60,7 @@ describe('toyMlpKind.run', () => {
     expect(outcome.metrics.max_fd_rel_error).toBeLessThan(1e-8);
     expect(outcome.metrics.max_autodiff_rel_error).toBeLessThan(1e-4);
     expect(run.metrics.filter((m) => m.key === 'E').map((m) => m.step)).toEqual([...Array(158).keys()]);
-    expect(run.metricCalls).toBeLessThan(5);
+    expect(run.metricCalls).toBeLessThan(6); // 158 steps in reports of 50, and the checks
     expect(Object.keys(outcome.artifacts).sort()).toEqual(['backprop-table.csv', 'backprop.xlsx', 'loss-curve.png']);
     expect(run.artifacts.sort()).toEqual(Object.values(outcome.artifacts).sort());
 
@@ -82,6 +83,62 @@ describe('toyMlpKind.run', () => {
     expect(outcome.message).toContain(`true value ${rows[0].dE_dw1}`);
     expect(outcome.message).toContain('at step 0');
     expect(lines.filter((l) => l.startsWith('wrong formula'))).toHaveLength(4);
+  });
+});
+
+describe('toyMlpKind.run: when and how often each step is logged', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('stamps each step with the time it was computed, not one time for the whole run', async () => {
+    // A clock that moves 7 ms between readings: one timestamp taken for all steps would show as equal stamps.
+    let now = 1_000;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 7));
+    const { ctx, run } = context();
+    await toyMlpKind.run(ctx);
+    const stamps = run.metrics.filter((m) => m.key === 'E').map((m) => m.timestamp!);
+    expect(stamps).toHaveLength(158);
+    for (let k = 1; k < stamps.length; k++) expect(stamps[k] - stamps[k - 1]).toBeCloseTo(7, 6);
+    // E1 and E2 of a step were measured with its E.
+    for (const key of ['E1', 'E2']) expect(run.metrics.filter((m) => m.key === key).map((m) => m.timestamp)).toEqual(stamps);
+  });
+
+  it('a resumed run logs only what had not reached the store, so no step appears twice', async () => {
+    const { ctx, run } = context();
+    await toyMlpKind.run(ctx);
+    const before = run.metrics.length;
+    await toyMlpKind.run({ ...ctx, resumeFrom: run.artifactDir });
+    expect(run.metrics.length).toBe(before);
+
+    // Interrupted after step 99's batch: the rest of the losses and the checks follow, once.
+    const cut = context();
+    writeFileSync(join(cut.run.artifactDir, 'logged-progress.json'), JSON.stringify({ lossesThroughStep: 99, checksLogged: false }));
+    await toyMlpKind.run({ ...cut.ctx, resumeFrom: cut.run.artifactDir });
+    expect(cut.run.metrics.filter((m) => m.key === 'E').map((m) => m.step)).toEqual([...Array(58).keys()].map((k) => k + 100));
+    expect(cut.run.metrics.filter((m) => m.key === 'max_fd_rel_error')).toHaveLength(1);
+  });
+
+  it('stops between reports when its signal aborts, with the table and losses as far as they went', async () => {
+    const { ctx, run } = context();
+    const controller = new AbortController();
+    // The scheduler's answer to the report of steps 0..49 arrives while they are being logged.
+    const logMetrics = run.logMetrics.bind(run);
+    run.logMetrics = async (points) => {
+      await logMetrics(points);
+      if (points.some((p) => p.key === 'E' && p.step === 49)) controller.abort('xp:pruned');
+    };
+    const outcome = await toyMlpKind.run({ ...ctx, signal: controller.signal });
+    expect(outcome.status).toBe('killed');
+    expect(outcome.message).toBe('stopped at step 49 of 157');
+    expect(run.metrics.filter((m) => m.key === 'E').map((m) => m.step)).toEqual([...Array(50).keys()]);
+    expect(parseTableCsv(readFileSync(outcome.artifacts['backprop-table.csv'], 'utf8'))).toHaveLength(50);
+  });
+
+  it('a resume into a new run (a store that cannot reopen the old one) logs every step', async () => {
+    const earlier = context();
+    await toyMlpKind.run(earlier.ctx);
+    const fresh = context();
+    await toyMlpKind.run({ ...fresh.ctx, resumeFrom: earlier.run.artifactDir });
+    expect(fresh.run.metrics.filter((m) => m.key === 'E')).toHaveLength(158);
   });
 });
 

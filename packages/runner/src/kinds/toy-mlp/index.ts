@@ -4,8 +4,8 @@
  * formulas (model.gradientFormulas) held against them.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ExperimentSpec, SpecIssue } from '@xp/core';
+import { join, resolve } from 'node:path';
+import { toySpecOf, type ResolvedSpec, type ResolvedToySpec, type SpecIssue } from '@xp/core';
 // Only the plain arithmetic is imported up front: the checks (TensorFlow.js), formula parsing (mathjs),
 // chart and workbook libraries load when a run needs them, so `xp validate` and `xp plan` start fast.
 import { trainToyNetwork, WEIGHT_NAMES, type ToyRow, type ToySetup } from '@xp/models/toy/network';
@@ -14,24 +14,18 @@ import type { MetricPoint, TrackedRun } from '@xp/tracking';
 import type { ExperimentKind, Locator, RunContext, RunOutcome, KindCheck, SweepResult } from '../types.ts';
 import type { LossCurve } from './chart.ts';
 import { tableToCsv } from './csv.ts';
+import { NOTHING_LOGGED, readLoggedProgress, writeLoggedProgress, type LoggedProgress } from './logged-progress.ts';
 
 const PARAMS = WEIGHT_NAMES.length;
 const AUTODIFF_TOLERANCE = 1e-4;
-const DEFAULT_FD_TOLERANCE = 1e-8;
-/** Metric points per logMetrics call: one call per step would be a request per step on a server store. */
-const METRIC_BATCH = 500;
 
-function setupOf(spec: ExperimentSpec): ToySetup {
+function setupOf(spec: ResolvedToySpec): ToySetup {
   const { data, model, train } = spec;
-  // The schema requires all of these for toy-mlp; a spec reaching here without them is a bug upstream.
-  if (!data?.inputs || !data.targets || !model?.weights || train?.steps === undefined || train.lr === undefined) {
-    throw new Error('toy-mlp spec lacks data.inputs, data.targets, model.weights, train.steps or train.lr');
-  }
   return { inputs: data.inputs, targets: data.targets, weights: { ...model.weights }, lr: train.lr, steps: train.steps };
 }
 
-async function formulaIssues(spec: ExperimentSpec, locate: Locator): Promise<SpecIssue[]> {
-  if (spec.model?.gradientFormulas === undefined) return [];
+async function formulaIssues(spec: ResolvedToySpec, locate: Locator): Promise<SpecIssue[]> {
+  if (spec.model.gradientFormulas === undefined) return [];
   const { parseGradientFormulas } = await import('@xp/models/toy/formulas');
   return parseGradientFormulas(spec.model.gradientFormulas).issues.map((issue) => ({
     ...issue,
@@ -39,7 +33,8 @@ async function formulaIssues(spec: ExperimentSpec, locate: Locator): Promise<Spe
   }));
 }
 
-async function check(spec: ExperimentSpec, locate: Locator): Promise<KindCheck> {
+async function check(resolved: ResolvedSpec, locate: Locator): Promise<KindCheck> {
+  const spec = toySpecOf(resolved);
   const issues = await formulaIssues(spec, locate);
   // The schema cannot see that a finite spec may still overflow: e.g. a huge η sends weights to ±∞.
   const setup = setupOf(spec);
@@ -55,6 +50,16 @@ async function check(spec: ExperimentSpec, locate: Locator): Promise<KindCheck> 
   return { params: PARAMS, issues };
 }
 
+/** Interrupted, or stopped by a sweep's scheduler: the table and losses as far as they were reported. */
+async function stoppedEarly(tracked: TrackedRun, rows: readonly ToyRow[], lastStep: number): Promise<RunOutcome> {
+  const csvPath = join(tracked.artifactDir, 'backprop-table.csv');
+  await writeFile(csvPath, tableToCsv(rows));
+  await tracked.logArtifact(csvPath);
+  const reached = rows[rows.length - 1];
+  const metrics: Record<string, number> = reached ? { E: reached.E, E1: reached.E1, E2: reached.E2 } : {};
+  return { status: 'killed', metrics, artifacts: { 'backprop-table.csv': csvPath }, message: `stopped at step ${reached?.step ?? 0} of ${lastStep}` };
+}
+
 function describeWorst(name: string, result: GradientCheckResult): string {
   const w = result.worst;
   if (!w) return `${name}: nothing to compare`;
@@ -64,14 +69,37 @@ function describeWorst(name: string, result: GradientCheckResult): string {
   );
 }
 
-async function logLosses(run: TrackedRun, rows: readonly ToyRow[]): Promise<void> {
-  const timestamp = Date.now();
-  const points: MetricPoint[] = rows.flatMap((r) => [
-    { key: 'E', value: r.E, step: r.step, timestamp },
-    { key: 'E1', value: r.E1, step: r.step, timestamp },
-    { key: 'E2', value: r.E2, step: r.step, timestamp },
-  ]);
-  for (let k = 0; k < points.length; k += METRIC_BATCH) await run.logMetrics(points.slice(k, k + METRIC_BATCH));
+/**
+ * Logs E, E1 and E2 for the steps after `progress.lossesThroughStep`, `reportEvery` steps at a time
+ * (each batch is a report a sweep's scheduler judges), each point stamped with when its step was
+ * computed (the steps take microseconds, so many share a millisecond: that is the truth). Stops after
+ * the batch during which `signal` aborted.
+ */
+async function logLosses(
+  run: TrackedRun,
+  rows: readonly ToyRow[],
+  measuredAt: readonly number[],
+  progress: LoggedProgress,
+  reportEvery: number,
+  signal: AbortSignal,
+): Promise<LoggedProgress> {
+  let logged = progress;
+  for (let from = progress.lossesThroughStep + 1; from < rows.length && !signal.aborted; from += reportEvery) {
+    const batch = rows.slice(from, from + reportEvery);
+    await run.logMetrics(
+      batch.flatMap((r) => {
+        const timestamp = measuredAt[r.step];
+        return [
+          { key: 'E', value: r.E, step: r.step, timestamp },
+          { key: 'E1', value: r.E1, step: r.step, timestamp },
+          { key: 'E2', value: r.E2, step: r.step, timestamp },
+        ];
+      }),
+    );
+    logged = { ...logged, lossesThroughStep: batch[batch.length - 1].step };
+    await writeLoggedProgress(run.artifactDir, logged);
+  }
+  return logged;
 }
 
 async function run(ctx: RunContext): Promise<RunOutcome> {
@@ -79,20 +107,27 @@ async function run(ctx: RunContext): Promise<RunOutcome> {
   const { checkFormulas, describeDisagreement, parseGradientFormulas } = await import('@xp/models/toy/formulas');
   const { renderLossCurves } = await import('./chart.ts');
   const { writeWorkbook } = await import('./workbook.ts');
-  const { spec, run: tracked, log } = ctx;
+  const { run: tracked, log } = ctx;
+  const spec = toySpecOf(ctx.spec);
   const setup = setupOf(spec);
-  const parsed = parseGradientFormulas(spec.model?.gradientFormulas);
+  const parsed = parseGradientFormulas(spec.model.gradientFormulas);
   if (parsed.issues.length > 0) {
     // check() refuses these before any run; reaching here means it was skipped.
     return { status: 'error', metrics: {}, artifacts: {}, message: parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
   }
 
-  const rows = trainToyNetwork(setup);
+  const measuredAt: number[] = [];
+  const rows = trainToyNetwork(setup, () => measuredAt.push(performance.timeOrigin + performance.now()));
   const final = rows[rows.length - 1];
   const metrics: Record<string, number> = { E: final.E, E1: final.E1, E2: final.E2 };
-  await logLosses(tracked, rows);
+  // A resumed run continues its own history: what reached the store before the interruption is not sent
+  // again. Where the store could not reopen the run, the resumed one is new and gets everything.
+  const sameRun = ctx.resumeFrom !== undefined && resolve(ctx.resumeFrom) === resolve(tracked.artifactDir);
+  const { reportEvery } = spec.train;
+  let progress = await logLosses(tracked, rows, measuredAt, sameRun ? await readLoggedProgress(ctx.resumeFrom) : NOTHING_LOGGED, reportEvery, ctx.signal);
+  if (progress.lossesThroughStep < final.step) return stoppedEarly(tracked, rows.slice(0, progress.lossesThroughStep + 1), final.step);
 
-  const fd = checkFiniteDifferences(rows, spec.constraints?.maxGradientError ?? DEFAULT_FD_TOLERANCE);
+  const fd = checkFiniteDifferences(rows, spec.constraints.maxGradientError);
   const ad = await checkAutodiff(rows, AUTODIFF_TOLERANCE);
   metrics.max_fd_rel_error = fd.maxRelativeError;
   metrics.max_autodiff_rel_error = ad.maxRelativeError;
@@ -100,7 +135,11 @@ async function run(ctx: RunContext): Promise<RunOutcome> {
     { key: 'max_fd_rel_error', value: fd.maxRelativeError, step: final.step },
     { key: 'max_autodiff_rel_error', value: ad.maxRelativeError, step: final.step },
   ];
-  await tracked.logMetrics(checkPoints);
+  if (!progress.checksLogged) {
+    await tracked.logMetrics(checkPoints);
+    progress = { ...progress, checksLogged: true };
+    await writeLoggedProgress(tracked.artifactDir, progress);
+  }
 
   const artifacts: Record<string, string> = {};
   const csvPath = join(tracked.artifactDir, 'backprop-table.csv');
@@ -121,7 +160,7 @@ async function run(ctx: RunContext): Promise<RunOutcome> {
   if (fd.failures.length > 0) problems.push(describeWorst('finite differences', fd));
   if (ad.failures.length > 0) problems.push(describeWorst('autodiff', ad));
 
-  const wrong = checkFormulas(rows, parsed.formulas, spec.constraints?.maxGradientError ?? DEFAULT_FD_TOLERANCE);
+  const wrong = checkFormulas(rows, parsed.formulas, spec.constraints.maxGradientError);
   if (parsed.formulas.length > 0) {
     const right = parsed.formulas.filter((f) => !wrong.some((w) => w.gradient === f.gradient)).map((f) => f.gradient);
     if (right.length > 0) log(`formulas that agree with the true derivatives at every step: ${right.join(', ')}`);
@@ -144,7 +183,7 @@ async function afterSweep(results: SweepResult[], parent: TrackedRun, log: (line
   for (const result of results) {
     if (result.outcome.status === 'error') continue;
     // Recomputed rather than read back from the store: it is exact, instant, and independent of the store.
-    const rows = trainToyNetwork(setupOf(result.spec));
+    const rows = trainToyNetwork(setupOf(toySpecOf(result.spec)));
     curves.push({ eta: rows[0].eta, losses: rows.map((r) => r.E) });
   }
   if (curves.length === 0) return {};

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExperimentSpec } from '@xp/core';
+import { resolveSpecValue, type ExperimentSpec, type ResolvedSpec } from '@xp/core';
 import type { MetricPoint, RunStatus, TrackedRun } from '@xp/tracking';
 
 export class MemoryRun implements TrackedRun {
@@ -27,13 +27,13 @@ export class MemoryRun implements TrackedRun {
   }
 }
 
-export function seedSpec(overrides: Partial<ExperimentSpec> = {}, lr = 0.1): ExperimentSpec {
-  return {
+export function seedSpec(overrides: Partial<ExperimentSpec> = {}, lr = 0.1): ResolvedSpec {
+  return resolveSpecValue({
     name: 'toy-test',
     kind: 'toy-mlp',
     data: { inputs: [0.05, 0.1], targets: [0.01, 0.99] },
     model: { weights: { w1: 0.15, w2: 0.2, w3: 0.25, w4: 0.3, w5: 0.4, w6: 0.45, w7: 0.5, w8: 0.55 } },
     train: { steps: 157, lr },
     ...overrides,
-  } as ExperimentSpec;
+  });
 }

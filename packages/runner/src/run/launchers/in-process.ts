@@ -1,6 +1,6 @@
 /** The in-process launcher: one job after another, in this process, on the store it already has open. */
 import type { Launcher, LauncherOptions } from '../launcher.ts';
-import type { JobResult } from '../job.ts';
+import { PRUNED, type JobResult } from '../job.ts';
 import { runJob } from '../run-job.ts';
 
 export function inProcessLauncher(options: Pick<LauncherOptions, 'store'>): Launcher {
@@ -19,7 +19,7 @@ export function inProcessLauncher(options: Pick<LauncherOptions, 'store'>): Laun
             log: hooks.log,
             signal: stop.signal,
             report: (step, metrics) => {
-              if (hooks.onReport(job.name, step, metrics) === 'stop') stop.abort();
+              if (hooks.onReport(job.name, step, metrics) === 'stop') stop.abort(PRUNED);
             },
           });
           results[index] = result;

@@ -6,6 +6,7 @@
 import { openTrackingStore } from '@xp/tracking';
 import { startBackend, quietTensorFlow, type BackendName } from '../backend-choice.ts';
 import { runJob } from '../run-job.ts';
+import { PRUNED } from '../job.ts';
 import type { ChildMessage, ParentMessage } from './job-child-protocol.ts';
 
 const send = (message: ChildMessage): Promise<void> =>
@@ -19,7 +20,7 @@ const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 
 process.on('message', (message: ParentMessage) => {
-  if (message.type === 'interrupt') controller.abort();
+  if (message.type === 'interrupt') controller.abort(message.reason === 'pruned' ? PRUNED : undefined);
   else if (message.type === 'job') {
     void (async () => {
       const { job } = message;

@@ -77,7 +77,7 @@ function runChild(job: Job, options: Pick<LauncherOptions, 'cwd' | 'env'>, hooks
     if (message.type === 'ready') send(child, { type: 'job', job });
     else if (message.type === 'log') show(message.line);
     else if (message.type === 'report') {
-      if (hooks.onReport(job.name, message.step, message.metrics) === 'stop') send(child, { type: 'interrupt' });
+      if (hooks.onReport(job.name, message.step, message.metrics) === 'stop') send(child, { type: 'interrupt', reason: 'pruned' });
     } else if (message.type === 'result') result = message.result;
   });
   return new Promise((resolve) => {

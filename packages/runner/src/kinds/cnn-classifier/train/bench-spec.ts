@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { ExperimentSpec } from '@xp/core';
+import type { ResolvedCnnSpec } from '@xp/core';
 import { benchTrainStep, currentBackend, type BenchResult } from '@xp/engine';
 import { buildTrainingSetup } from './model.ts';
 import { planWorkers, startDataParallel, type WorkersSetting } from './parallel.ts';
@@ -27,10 +27,9 @@ export interface SpecBenchResult extends BenchResult {
   note?: string;
 }
 
-export async function benchSpecTraining(spec: ExperimentSpec, options: SpecBenchOptions): Promise<SpecBenchResult> {
-  const train = spec.train ?? {};
-  const batchSize = train.batchSize ?? 128;
-  const seed = spec.seed ?? 1;
+export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenchOptions): Promise<SpecBenchResult> {
+  const { train, seed } = spec;
+  const { batchSize } = train;
   const backend = currentBackend() ?? { name: tf.getBackend(), threads: 1 };
   const plan = planWorkers(options.workers ?? train.workers, {
     cores: options.cores ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
@@ -40,12 +39,12 @@ export async function benchSpecTraining(spec: ExperimentSpec, options: SpecBench
   });
   const setup = buildTrainingSetup(spec);
   const { step } = setup;
-  const [channels, height, width] = spec.model?.input ?? [1, 28, 28];
-  const classes = spec.model?.classes ?? 10;
+  const [channels, height, width] = spec.model.input;
+  const { classes } = spec.model;
   const x = tf.randomNormal([batchSize, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
   const labels = tf.randomUniform([batchSize], 0, classes, 'int32', seed) as tf.Tensor1D;
   // A small rate: the timing does not depend on it, and random labels must not blow the weights up.
-  const lr = Math.min(learningRateAt(train.lr ?? 0.01, train.schedule, { epoch: 0, batch: 0, batchesPerEpoch: 1, epochs: 1 }), 0.01);
+  const lr = Math.min(learningRateAt(train.lr, train.schedule, { epoch: 0, batch: 0, batchesPerEpoch: 1, epochs: 1 }), 0.01);
   const parallel = plan.workers > 1
     ? await startDataParallel(spec, { workers: plan.workers, batchSize, imageShape: [height, width, channels], maxParams: setup.model.countParams() })
     : null;

@@ -28,7 +28,7 @@ const predict = (model: tf.LayersModel): number[] => Array.from((model.apply(x, 
 function trained(seed: number) {
   const model = buildModel(spec, { seed });
   const variables = trainableVariables(model);
-  const optimizer = createOptimizer(variables, { name: 'sgd', momentum: 0.9 });
+  const optimizer = createOptimizer(variables, { name: 'sgd', momentum: 0.9, weightDecay: 0 });
   const step = makeTrainStep(model, variables, optimizer);
   return { model, optimizer, step };
 }

@@ -29,7 +29,8 @@ export interface EpochSettings {
   epochs: number;
   batchSize: number;
   seed: number;
-  baseLr: number;
+  /** train.lr; absent with a one-cycle schedule, which gives its own rates. */
+  baseLr: number | undefined;
   schedule?: LrSchedule;
   augment?: AugmentOptions;
 }

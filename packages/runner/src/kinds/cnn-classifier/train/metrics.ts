@@ -1,5 +1,5 @@
 /** What a cnn-classifier run records: per-epoch points, and the final values of the whole run. */
-import type { ExperimentSpec } from '@xp/core';
+import type { ResolvedCnnSpec } from '@xp/core';
 import type { MetricPoint } from '@xp/tracking';
 import type { EpochRecord } from './checkpoint.ts';
 import { bestEpoch, judge } from './verdict.ts';
@@ -18,7 +18,7 @@ export function epochMetrics(record: EpochRecord): MetricPoint[] {
   return points;
 }
 
-export function finalMetrics(history: readonly EpochRecord[], constraints: ExperimentSpec['constraints']): Record<string, number> {
+export function finalMetrics(history: readonly EpochRecord[], constraints: ResolvedCnnSpec['constraints']): Record<string, number> {
   if (history.length === 0) return { epochs: 0 };
   const accuracies = history.map((r) => r.testAccuracy);
   const best = bestEpoch(accuracies)!;

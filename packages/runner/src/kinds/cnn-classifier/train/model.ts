@@ -1,14 +1,13 @@
 /** The network a training run trains (the spec's layers, conv-block tails fused) and what trains it. */
 import type * as tf from '@tensorflow/tfjs';
-import type { ExperimentSpec } from '@xp/core';
-import { buildModel, type CnnModelSpec } from '@xp/models';
+import type { ResolvedCnnSpec } from '@xp/core';
+import { buildModel } from '@xp/models';
 import { fusedBuilders } from './fused-layers.ts';
 import { createOptimizer, type TrainOptimizer } from './optimizer.ts';
 import { makeTrainStep, trainableVariables, type TrainStep } from './step.ts';
 
-export function buildTrainingModel(spec: ExperimentSpec): tf.LayersModel {
-  const model = spec.model as CnnModelSpec;
-  return buildModel(model, { seed: spec.seed ?? 1, builders: fusedBuilders(model) });
+export function buildTrainingModel(spec: ResolvedCnnSpec): tf.LayersModel {
+  return buildModel(spec.model, { seed: spec.seed, builders: fusedBuilders(spec.model) });
 }
 
 export interface TrainingSetup {
@@ -20,12 +19,12 @@ export interface TrainingSetup {
 }
 
 /** Model, optimizer and training step as the spec describes them: what `xp run` trains and `xp bench` times. */
-export function buildTrainingSetup(spec: ExperimentSpec): TrainingSetup {
-  const train = spec.train ?? {};
+export function buildTrainingSetup(spec: ResolvedCnnSpec): TrainingSetup {
+  const { train } = spec;
   const model = buildTrainingModel(spec);
   try {
     const variables = trainableVariables(model);
-    const optimizer = createOptimizer(variables, { name: train.optimizer ?? 'sgd', momentum: train.momentum, weightDecay: train.weightDecay });
+    const optimizer = createOptimizer(variables, { name: train.optimizer, momentum: train.momentum, weightDecay: train.weightDecay });
     return {
       model,
       optimizer,

@@ -23,7 +23,7 @@ describe('SGD with momentum', () => {
   it('agrees with tf.train.momentum without weight decay', () => {
     const a = tf.variable(tf.tensor1d([0.3, 0.7, -1]));
     const b = tf.variable(tf.tensor1d([0.3, 0.7, -1]));
-    const ours = createOptimizer([a], { name: 'sgd', momentum: 0.9 });
+    const ours = createOptimizer([a], { name: 'sgd', momentum: 0.9, weightDecay: 0 });
     const theirs = tf.train.momentum(0.05, 0.9);
     for (let step = 0; step < 3; step++) {
       const g = tf.tensor1d([step + 1, -0.5, 0.25 * step]);
@@ -37,7 +37,7 @@ describe('SGD with momentum', () => {
 describe('Adam', () => {
   it('follows PyTorch Adam (bias-corrected, ε outside the root)', () => {
     const w = tf.variable(tf.scalar(1));
-    const opt = createOptimizer([w], { name: 'adam' });
+    const opt = createOptimizer([w], { name: 'adam', momentum: 0, weightDecay: 0 });
     let m = 0;
     let v = 0;
     let x = 1;
@@ -56,12 +56,12 @@ describe('optimizer state', () => {
   it('restores into a fresh optimizer so the next step is identical', () => {
     const start = [0.5, -0.5];
     const w1 = tf.variable(tf.tensor1d(start));
-    const first = createOptimizer([w1], { name: 'adam' });
+    const first = createOptimizer([w1], { name: 'adam', momentum: 0, weightDecay: 0 });
     first.apply([tf.tensor1d([1, 2])], 0.1);
     const saved = first.state();
 
     const w2 = tf.variable(w1.clone());
-    const second = createOptimizer([w2], { name: 'adam' });
+    const second = createOptimizer([w2], { name: 'adam', momentum: 0, weightDecay: 0 });
     second.restore(saved);
     expect(second.iterations).toBe(1);
     first.apply([tf.tensor1d([0.3, -0.1])], 0.1);
@@ -71,7 +71,7 @@ describe('optimizer state', () => {
 
   it('refuses state of the other optimizer', () => {
     const w = tf.variable(tf.scalar(0));
-    const sgd = createOptimizer([w], { name: 'sgd', momentum: 0.9 });
-    expect(() => createOptimizer([w], { name: 'adam' }).restore(sgd.state())).toThrow(/sgd state/);
+    const sgd = createOptimizer([w], { name: 'sgd', momentum: 0.9, weightDecay: 0 });
+    expect(() => createOptimizer([w], { name: 'adam', momentum: 0, weightDecay: 0 }).restore(sgd.state())).toThrow(/sgd state/);
   });
 });

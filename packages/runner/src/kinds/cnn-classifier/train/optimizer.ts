@@ -10,9 +10,9 @@ export type OptimizerName = 'sgd' | 'adam';
 
 export interface OptimizerSettings {
   name: OptimizerName;
-  /** SGD only; 0 is plain SGD. */
-  momentum?: number;
-  weightDecay?: number;
+  /** SGD only; 0 is plain SGD. The spec's train.momentum and train.weightDecay, as loading resolved them. */
+  momentum: number;
+  weightDecay: number;
   /** Adam's β1, β2, ε; PyTorch's defaults. */
   beta1?: number;
   beta2?: number;
@@ -48,7 +48,7 @@ abstract class SlotOptimizer implements TrainOptimizer {
   protected readonly weightDecay: number;
 
   constructor(protected readonly variables: readonly tf.Variable[], settings: OptimizerSettings, slotNames: string[]) {
-    this.weightDecay = settings.weightDecay ?? 0;
+    this.weightDecay = settings.weightDecay;
     for (const slot of slotNames) {
       this.slots.set(
         slot,
@@ -108,8 +108,8 @@ class Sgd extends SlotOptimizer {
   private readonly momentum: number;
 
   constructor(variables: readonly tf.Variable[], settings: OptimizerSettings) {
-    super(variables, settings, (settings.momentum ?? 0) > 0 ? ['momentum'] : []);
-    this.momentum = settings.momentum ?? 0;
+    super(variables, settings, settings.momentum > 0 ? ['momentum'] : []);
+    this.momentum = settings.momentum;
   }
 
   protected update(i: number, grad: tf.Tensor, lr: number): void {

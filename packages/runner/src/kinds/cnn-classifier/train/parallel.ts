@@ -8,7 +8,7 @@
  * checkpoints.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ExperimentSpec } from '@xp/core';
+import type { ResolvedCnnSpec } from '@xp/core';
 import { createDataParallelTrainer, type DataParallelTrainer, type TaskState } from '@xp/engine';
 import { setTrainingStep } from './fused-layers.ts';
 import type { OptimizerName, TrainOptimizer } from './optimizer.ts';
@@ -98,7 +98,7 @@ export function importTrainingState(model: tf.LayersModel, optimizer: TrainOptim
 
 /** What ./parallel-setup.ts receives. */
 export interface ParallelSetupArgs {
-  spec: ExperimentSpec;
+  spec: ResolvedCnnSpec;
   prodMode: boolean;
 }
 
@@ -114,7 +114,7 @@ export interface DataParallelRun {
 }
 
 export async function startDataParallel(
-  spec: ExperimentSpec,
+  spec: ResolvedCnnSpec,
   options: { workers: number; batchSize: number; imageShape: [number, number, number]; maxParams: number },
 ): Promise<DataParallelRun> {
   const trainer: DataParallelTrainer = await createDataParallelTrainer({

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, oneCycleRate } from './schedule.ts';
+import { cnnSpecOf, resolveSpecValue, type ExperimentSpec } from '@xp/core';
+import { learningRateAt, oneCycleRate, type LrSchedule } from './schedule.ts';
+
+/** A schedule as loading resolves it: the schema's defaults for its type filled in. */
+function resolved<Type extends LrSchedule['type']>(schedule: Extract<Written, { type: Type }>): Extract<LrSchedule, { type: Type }> {
+  const spec = resolveSpecValue({ name: 's', kind: 'cnn-classifier', model: { blocks: { a: ['flatten', { dense: { units: 10 } }, 'log-softmax'] } }, train: { epochs: 1, lr: 0.1, schedule } });
+  return cnnSpecOf(spec).train.schedule as Extract<LrSchedule, { type: Type }>;
+}
+type Written = NonNullable<NonNullable<ExperimentSpec['train']>['schedule']>;
 
 const at = (epoch: number, batch = 0) => ({ epoch, batch, batchesPerEpoch: 10, epochs: 20 });
 
@@ -9,20 +17,21 @@ describe('learningRateAt', () => {
   });
 
   it('step: multiplies by gamma every stepSize epochs', () => {
-    const schedule = { type: 'step', stepSize: 5, gamma: 0.5 } as const;
+    const schedule = resolved({ type: 'step', stepSize: 5, gamma: 0.5 });
     expect(learningRateAt(0.1, schedule, at(0))).toBeCloseTo(0.1);
     expect(learningRateAt(0.1, schedule, at(4, 9))).toBeCloseTo(0.1);
     expect(learningRateAt(0.1, schedule, at(5))).toBeCloseTo(0.05);
     expect(learningRateAt(0.1, schedule, at(12))).toBeCloseTo(0.025);
   });
 
-  it('step: gamma defaults to 0.1', () => {
-    expect(learningRateAt(1, { type: 'step', stepSize: 2 }, at(4))).toBeCloseTo(0.01);
+  it("step: gamma defaults to 0.1 (the schema's default)", () => {
+    expect(learningRateAt(1, resolved({ type: 'step', stepSize: 2 }), at(4))).toBeCloseTo(0.01);
   });
 });
 
 describe('one-cycle (PyTorch OneCycleLR, cosine)', () => {
-  const schedule = { type: 'one-cycle', maxLr: 0.1 } as const;
+  // The schema's defaults are PyTorch's: pctStart 0.3, divFactor 25, finalDivFactor 1e4.
+  const schedule = resolved({ type: 'one-cycle', maxLr: 0.1 });
   const total = 1000;
 
   it('starts at maxLr/divFactor, peaks at pctStart·total − 1 and ends at initial/finalDivFactor', () => {

@@ -2,9 +2,10 @@
  * Learning-rate schedules as pure functions of the position in training, so a resumed run computes
  * the same rate as an uninterrupted one without replaying any scheduler state.
  */
-import type { ExperimentSpec } from '@xp/core';
+import type { ResolvedSchedule } from '@xp/core';
 
-export type LrSchedule = NonNullable<NonNullable<ExperimentSpec['train']>['schedule']>;
+/** A schedule as loading resolved it: its type's defaults (gamma, pctStart, ...) present. */
+export type LrSchedule = ResolvedSchedule;
 
 export interface TrainingPosition {
   /** 0-based epoch. */
@@ -15,11 +16,17 @@ export interface TrainingPosition {
   epochs: number;
 }
 
-/** The rate for the batch at `position`: the schedule's, or `baseLr` throughout when there is none. */
-export function learningRateAt(baseLr: number, schedule: LrSchedule | undefined, position: TrainingPosition): number {
+/**
+ * The rate for the batch at `position`: the schedule's, or `baseLr` throughout when there is none.
+ * `baseLr` is the spec's train.lr, which the schema requires unless a one-cycle schedule gives the rates.
+ */
+export function learningRateAt(baseLr: number | undefined, schedule: LrSchedule | undefined, position: TrainingPosition): number {
+  if (schedule?.type === 'one-cycle') {
+    return oneCycleRate(schedule, position.epoch * position.batchesPerEpoch + position.batch, position.epochs * position.batchesPerEpoch);
+  }
+  if (baseLr === undefined) throw new Error('train.lr is missing: the schema requires it without a one-cycle schedule');
   if (schedule === undefined) return baseLr;
-  if (schedule.type === 'step') return baseLr * (schedule.gamma ?? 0.1) ** Math.floor(position.epoch / schedule.stepSize);
-  return oneCycleRate(schedule, position.epoch * position.batchesPerEpoch + position.batch, position.epochs * position.batchesPerEpoch);
+  return baseLr * schedule.gamma ** Math.floor(position.epoch / schedule.stepSize);
 }
 
 const cosineBetween = (start: number, end: number, fraction: number): number => end + ((start - end) / 2) * (1 + Math.cos(Math.PI * fraction));
@@ -30,9 +37,9 @@ const cosineBetween = (start: number, end: number, fraction: number): number => 
  * ignored, as PyTorch ignores the optimizer's.
  */
 export function oneCycleRate(schedule: Extract<LrSchedule, { type: 'one-cycle' }>, step: number, totalSteps: number): number {
-  const initial = schedule.maxLr / (schedule.divFactor ?? 25);
-  const final = initial / (schedule.finalDivFactor ?? 10_000);
-  const peakStep = (schedule.pctStart ?? 0.3) * totalSteps - 1;
+  const initial = schedule.maxLr / schedule.divFactor;
+  const final = initial / schedule.finalDivFactor;
+  const peakStep = schedule.pctStart * totalSteps - 1;
   const lastStep = totalSteps - 1;
   if (lastStep <= 0) return initial;
   if (step <= peakStep) return cosineBetween(initial, schedule.maxLr, peakStep <= 0 ? 1 : step / peakStep);

@@ -14,7 +14,7 @@ describe('a training step', () => {
     { seed: 3 },
   );
   const variables = trainableVariables(model);
-  const step = makeTrainStep(model, variables, createOptimizer(variables, { name: 'sgd', momentum: 0.9 }));
+  const step = makeTrainStep(model, variables, createOptimizer(variables, { name: 'sgd', momentum: 0.9, weightDecay: 0 }));
   const x = tf.randomNormal([8, 6, 6, 1], 2, 1, 'float32', 1) as tf.Tensor4D;
   const labels = tf.tensor1d([0, 1, 0, 1, 0, 1, 0, 1], 'int32');
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ExperimentSpec } from '@xp/core';
+import { resolveSpecValue, type ExperimentSpec, type ResolvedSpec } from '@xp/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MetricPoint, TrackedRun } from '@xp/tracking';
 import type { RunContext } from '../../types.ts';
@@ -33,12 +33,13 @@ const base: ExperimentSpec = {
   constraints: { minTestAccuracy: 0.01 },
 };
 
-const withTrain = (train: NonNullable<ExperimentSpec['train']>, backend = 'wasm'): ExperimentSpec => ({ ...base, backend: backend as ExperimentSpec['backend'], train: { ...base.train, ...train } });
+const withTrain = (train: NonNullable<ExperimentSpec['train']>, backend = 'wasm'): ResolvedSpec =>
+  resolveSpecValue({ ...base, backend: backend as ExperimentSpec['backend'], train: { ...base.train, ...train } });
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function context(spec: ExperimentSpec, signal: AbortSignal, resumeFrom?: string) {
+function context(spec: ResolvedSpec, signal: AbortSignal, resumeFrom?: string) {
   const artifactDir = mkdtempSync(join(tmpdir(), 'xp-parallel-test-'));
   dirs.push(artifactDir);
   const metrics: MetricPoint[] = [];
@@ -72,7 +73,7 @@ const never = () => new AbortController().signal;
 /** Every per-epoch point but the wall time. */
 const curves = (points: MetricPoint[]) => points.filter((p) => p.key !== 'epoch_time_s').map(({ key, value, step }) => ({ key, value, step }));
 
-async function train(spec: ExperimentSpec, options?: TrainCnnOptions) {
+async function train(spec: ResolvedSpec, options?: TrainCnnOptions) {
   const c = context(spec, never());
   const outcome = await trainCnn(c.ctx, options);
   expect(outcome.status, outcome.message).toBe('passed');
@@ -92,7 +93,7 @@ const twoWorkerRun = once(async () => {
 });
 
 /** Interrupted after `batches` batches, then resumed into a new run. */
-async function interruptedAndResumed(spec: ExperimentSpec, batches: number) {
+async function interruptedAndResumed(spec: ResolvedSpec, batches: number) {
   const first = context(spec, abortAfter(batches));
   const killed = await trainCnn(first.ctx);
   expect(killed.status).toBe('killed');
@@ -153,7 +154,7 @@ describe('trainCnn on worker threads', () => {
   }, 600_000);
 
   it('falls back to one thread with a note where it cannot run', async () => {
-    const c = context({ ...withTrain({ workers: 2, epochs: 1 }, 'cpu'), data: { trainLimit: 64, testLimit: 20 } }, never());
+    const c = context(resolveSpecValue({ ...withTrain({ workers: 2, epochs: 1 }, 'cpu'), data: { trainLimit: 64, testLimit: 20 } }), never());
     expect((await trainCnn(c.ctx)).status).toBe('passed');
     expect(c.tags['xp.threads']).toBe('1');
     expect(c.lines.filter((l) => l.startsWith('train.workers: 2: one thread'))).toHaveLength(1);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ExperimentSpec } from '@xp/core';
+import { cnnSpecOf, resolveSpecValue } from '@xp/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MetricPoint, TrackedRun } from '@xp/tracking';
 import type { RunContext } from '../../types.ts';
@@ -11,7 +11,7 @@ import { trainCnn } from './train-cnn.ts';
 
 // Dropout folded into the fused batch-norm layer; ./train-cnn-parallel.test.ts resumes runs with
 // standalone dropout layers, augmentation and worker threads.
-const spec: ExperimentSpec = {
+const spec = resolveSpecValue({
   name: 'tiny',
   kind: 'cnn-classifier',
   seed: 5,
@@ -23,7 +23,7 @@ const spec: ExperimentSpec = {
   },
   train: { epochs: 2, batchSize: 32, optimizer: 'sgd', lr: 0.05, momentum: 0.9, schedule: { type: 'one-cycle', maxLr: 0.1 } },
   constraints: { minTestAccuracy: 0.01, judge: { lastN: 2 } },
-};
+});
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -63,7 +63,9 @@ describe('trainCnn', () => {
     expect(straight.message).toMatch(/lowest accuracy of the last 2 epochs/);
     // One-cycle over 2 epochs of 5 batches: the rate logged for an epoch is its first batch's.
     const lrs = whole.metrics.filter((p) => p.key === 'lr').map((p) => p.value);
-    expect(lrs).toEqual([oneCycleRate({ type: 'one-cycle', maxLr: 0.1 }, 0, 10), oneCycleRate({ type: 'one-cycle', maxLr: 0.1 }, 5, 10)]);
+    const schedule = cnnSpecOf(spec).train.schedule;
+    if (schedule?.type !== 'one-cycle') throw new Error('the test spec has a one-cycle schedule');
+    expect(lrs).toEqual([oneCycleRate(schedule, 0, 10), oneCycleRate(schedule, 5, 10)]);
 
     const first = context(abortAfter(7));
     const killed = await trainCnn(first.ctx);

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { cnnSpecOf } from '@xp/core';
 import { batchesPerEpoch } from '@xp/data';
 import { selectBackend, type BackendRequest } from '@xp/engine';
 import type { RunContext, RunOutcome } from '../../types.ts';
@@ -34,15 +35,16 @@ export interface TrainCnnOptions {
 }
 
 export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): Promise<RunOutcome> {
-  const { spec, log } = ctx;
-  const train = spec.train ?? {};
+  const { log } = ctx;
+  const spec = cnnSpecOf(ctx.spec);
+  const { train } = spec;
   const settings: EpochSettings = {
-    epochs: train.epochs ?? 1,
-    batchSize: train.batchSize ?? 128,
-    seed: spec.seed ?? 1,
-    baseLr: train.lr ?? 0.01,
+    epochs: train.epochs,
+    batchSize: train.batchSize,
+    seed: spec.seed,
+    baseLr: train.lr,
     schedule: train.schedule,
-    augment: spec.data?.augment,
+    augment: spec.data.augment,
   };
 
   const backend = await selectBackend(ctx.backend as BackendRequest);
@@ -89,7 +91,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     }
 
     const save = async (): Promise<void> => {
-      if (train.checkpoint === false) return;
+      if (!train.checkpoint) return;
       const files = await saveCheckpoint(checkpointDir, model, optimizer, { ...progress, seed: settings.seed });
       Object.assign(artifacts, files);
       for (const file of Object.values(files)) await ctx.run.logArtifact(file, CHECKPOINT_DIR);

@@ -6,7 +6,7 @@ const seed = [0.9832, 0.9893, 0.9907, 0.9925, 0.9924, 0.9935, 0.9928, 0.9929, 0.
 
 describe('judging minTestAccuracy', () => {
   it('final (the default) judges the last epoch', () => {
-    const verdict = judge(seed, { minTestAccuracy: 0.994 });
+    const verdict = judge(seed, { minTestAccuracy: 0.994, judge: 'final' });
     expect(verdict.passed).toBe(true);
     expect(verdict.judged).toBe(0.9943);
     expect(verdict.message).toContain('final accuracy (epoch 14) 99.43% ≥ minTestAccuracy 99.40%');
@@ -15,7 +15,7 @@ describe('judging minTestAccuracy', () => {
   it('best judges the best epoch, the earliest on ties', () => {
     expect(judgedAccuracy([0.5, 0.9, 0.9, 0.8], 'best')).toEqual({ value: 0.9, what: 'best accuracy (epoch 2)' });
     expect(judge([0.99, 0.995, 0.993], { minTestAccuracy: 0.994, judge: 'best' }).passed).toBe(true);
-    expect(judge([0.99, 0.995, 0.993], { minTestAccuracy: 0.994 }).passed).toBe(false);
+    expect(judge([0.99, 0.995, 0.993], { minTestAccuracy: 0.994, judge: 'final' }).passed).toBe(false);
   });
 
   it('lastN judges the minimum of the last N epochs: one lucky epoch does not pass', () => {
@@ -32,8 +32,8 @@ describe('judging minTestAccuracy', () => {
   });
 
   it('passes without a threshold, and fails with no finished epoch', () => {
-    expect(judge(seed, undefined).passed).toBe(true);
-    const none = judge([], { minTestAccuracy: 0.5 });
+    expect(judge(seed, { judge: 'final' }).passed).toBe(true);
+    const none = judge([], { minTestAccuracy: 0.5, judge: 'final' });
     expect(none.passed).toBe(false);
     expect(Number.isNaN(none.judged)).toBe(true);
   });

@@ -3,9 +3,9 @@
  * spec's choice (constraints.judge), because a single lucky epoch picked by looking at the test set
  * is not the same claim as accuracy that holds over the last few epochs.
  */
-import type { ExperimentSpec } from '@xp/core';
+import type { ResolvedCnnSpec } from '@xp/core';
 
-export type Judge = NonNullable<NonNullable<ExperimentSpec['constraints']>['judge']>;
+export type Judge = ResolvedCnnSpec['constraints']['judge'];
 
 export interface AccuracyHistory {
   /** Test accuracy (fraction) of epochs 1..n, in order. */
@@ -54,9 +54,9 @@ export function judgedAccuracy(accuracies: readonly number[], judge: Judge = 'fi
 const percent = (fraction: number): string => `${(fraction * 100).toFixed(2)}%`;
 
 /** No threshold: passed, with the judged value still reported. */
-export function judge(accuracies: readonly number[], constraints: ExperimentSpec['constraints']): Verdict {
-  const { value, what } = judgedAccuracy(accuracies, constraints?.judge ?? 'final');
-  const threshold = constraints?.minTestAccuracy;
+export function judge(accuracies: readonly number[], constraints: ResolvedCnnSpec['constraints']): Verdict {
+  const { value, what } = judgedAccuracy(accuracies, constraints.judge);
+  const threshold = constraints.minTestAccuracy;
   if (threshold === undefined) return { passed: true, judged: value, message: `${what} ${percent(value)}; no minTestAccuracy set` };
   if (Number.isNaN(value)) return { passed: false, judged: value, message: `no epoch finished; minTestAccuracy ${percent(threshold)} not reached` };
   const passed = value >= threshold;
