@@ -1,10 +1,17 @@
 /**
  * Chooses the TensorFlow.js backend a run trains on.
  *
- * The native backends are optional peer dependencies (their install downloads libtensorflow,
- * which not every machine can reach), so they are loaded with a dynamic import and their absence
- * is an ordinary, typed outcome rather than a crash at startup.
+ * The native backends are not npm dependencies: `xp setup native` / `xp setup gpu` (@xp/native)
+ * build @tensorflow/tfjs-node(-gpu) against TensorFlow's PyPI wheel, because the packages' own
+ * install downloads an old libtensorflow from a bucket many machines cannot reach. So they are loaded
+ * with a dynamic import and their absence is an ordinary, typed outcome rather than a crash.
+ *
+ * 'auto' here is the choice that needs no measurement: a native backend that actually uses a GPU,
+ * else xp's wasm engine, else cpu. The native CPU backend is taken only when named, or when the
+ * runner has measured it faster than the wasm engine for the model at hand (@xp/native's auto rule):
+ * on small networks it is slower.
  */
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './wasm-kernels/register.ts';
@@ -59,27 +66,45 @@ async function activate(name: string): Promise<boolean> {
   }
 }
 
+const NATIVE_PACKAGE = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
+const SETUP_COMMAND = { 'tensorflow-gpu': 'npx xp setup gpu', tensorflow: 'npx xp setup native' } as const;
+
+/** Whether `xp setup native` (tensorflow) or `xp setup gpu` (tensorflow-gpu) has installed the package; nothing is loaded. */
+export function nativeInstalled(kind: 'tensorflow-gpu' | 'tensorflow'): boolean {
+  try {
+    createRequire(import.meta.url).resolve(NATIVE_PACKAGE[kind]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function tryNative(kind: 'tensorflow-gpu' | 'tensorflow'): Promise<SelectedBackend> {
-  const pkg = kind === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-  const install = `npm install ${pkg}@4.22`;
-  const extra = kind === 'tensorflow-gpu' ? ' (it needs CUDA 11.2 and cuDNN 8.1 and an NVIDIA GPU)' : '';
+  const pkg = NATIVE_PACKAGE[kind];
+  const install = SETUP_COMMAND[kind];
+  const needs = kind === 'tensorflow-gpu'
+    ? ' (it fetches TensorFlow 2.21 and CUDA 12 from PyPI and builds the binding: needs pip, a C++ compiler and an NVIDIA driver)'
+    : ' (it fetches TensorFlow 2.21 from PyPI and builds the binding: needs pip and a C++ compiler)';
+  // TensorFlow's INFO lines (CPU features, oneDNN) say nothing a user can act on; warnings still show.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
   let loaded: boolean;
   try {
     loaded = await importOptional(pkg);
   } catch (err) {
     throw new BackendUnavailableError(kind,
-      `backend '${kind}': ${pkg} is installed but failed to load (${(err as Error).message}); reinstall it with \`${install}\`${extra}`,
+      `backend '${kind}': ${pkg} is installed but failed to load (${(err as Error).message}); rebuild it with \`${install} --force\``,
       install, err);
   }
   if (!loaded) {
-    throw new BackendUnavailableError(kind, `backend '${kind}' is not installed: run \`${install}\`${extra}`, install);
+    throw new BackendUnavailableError(kind, `backend '${kind}' is not set up: run \`${install}\`${needs}`, install);
   }
   // Both native packages register their backend under the name 'tensorflow'.
   if (!(await activate('tensorflow'))) {
-    throw new BackendUnavailableError(kind, `backend '${kind}': ${pkg} loaded but its backend did not start${extra}`, install);
+    throw new BackendUnavailableError(kind, `backend '${kind}': ${pkg} loaded but its backend did not start; rebuild it with \`${install} --force\``, install);
   }
   if (kind === 'tensorflow-gpu' && !gpuVisible()) {
-    throw new BackendUnavailableError(kind, `backend '${kind}': ${pkg} loaded but TensorFlow sees no GPU${extra}`, install);
+    throw new BackendUnavailableError(kind,
+      `backend '${kind}': ${pkg} loaded but TensorFlow uses no GPU (no NVIDIA driver, or CUDA 12 libraries it could not load; \`${install}\` checks both)`, install);
   }
   return { name: kind, threads: cpuCount() };
 }
@@ -118,9 +143,12 @@ async function tryCpu(): Promise<SelectedBackend> {
   return { name: 'cpu', threads: 1 };
 }
 
+/** What `auto` tries, in order, without measuring anything. */
+export const AUTO_ORDER = ['tensorflow-gpu', 'wasm', 'cpu'] as const;
+
 /**
- * Activates a backend. `auto` takes the first that works of tensorflow-gpu, tensorflow, wasm,
- * cpu; naming one that is absent throws `BackendUnavailableError` saying what to install.
+ * Activates a backend. `auto` takes the first that works of tensorflow-gpu (only when it uses a
+ * GPU), wasm, cpu; naming one that is absent throws `BackendUnavailableError` saying how to set it up.
  */
 export async function selectBackend(requested: BackendRequest): Promise<SelectedBackend> {
   const attempt: Record<Exclude<BackendRequest, 'auto'>, () => Promise<SelectedBackend>> = {
@@ -134,7 +162,8 @@ export async function selectBackend(requested: BackendRequest): Promise<Selected
     selected = await attempt[requested]();
     return selected;
   }
-  for (const name of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+  for (const name of AUTO_ORDER) {
+    if (name === 'tensorflow-gpu' && !nativeInstalled(name)) continue;
     try {
       selected = await attempt[name]();
       return selected;

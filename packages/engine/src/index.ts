@@ -4,8 +4,11 @@
  *
  * API for model layers and the training loop:
  *
- * - `selectBackend(request)` activates 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' or the
- *   first available ('auto'); throws `BackendUnavailableError` (with `.install`) for an absent one.
+ * - `selectBackend(request)` activates 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' or, for
+ *   'auto', the first that starts of AUTO_ORDER (a GPU actually used, then wasm, then cpu: the native
+ *   CPU backend only by name, or when the runner measured it faster); throws
+ *   `BackendUnavailableError` (with `.install`: the `xp setup` command) for an absent one.
+ *   `nativeInstalled(kind)` says whether `xp setup` installed a native package, without loading it.
  *   On wasm it installs the engine's kernels (Conv2DBackpropFilter, which wasm lacks, as a direct
  *   WebAssembly-SIMD kernel; Conv2DBackpropInput as an XNNPACK forward convolution; faster
  *   MaxPoolGrad, Sum and a copy-free Identity), so stock tf ops and tf.layers models train there.
@@ -41,6 +44,8 @@
 export {
   selectBackend,
   currentBackend,
+  nativeInstalled,
+  AUTO_ORDER,
   BackendUnavailableError,
   type BackendRequest,
   type SelectedBackend,
