@@ -6,7 +6,7 @@
  * tag, else its `seed` param (runs recorded before seeds were an axis), else unknown.
  */
 import type { MetricDirection } from '../kinds/types.ts';
-import type { ComparedRun } from './report.ts';
+import type { ComparedRun } from './compared-run.ts';
 
 export const TAG_VARIANT = 'xp.variant';
 export const TAG_SEED = 'xp.seed';

@@ -99,7 +99,7 @@ export async function recordCnnVariants(
   options: { sets?: string[]; accuracy: (variant: string) => number[] },
 ): Promise<{ experimentId: string; parentRunId: string; variants: string[] }> {
   const { flattenToDotted } = await import('@xp/core');
-  const { loadAndCheck } = await import('../cli/static-checks.ts');
+  const { loadAndCheck } = await import('../run/static-checks.ts');
   const checked = await loadAndCheck(specFile, { sets: options.sets });
   const { spec, source } = checked.experiment;
   const experimentId = await store.getOrCreateExperiment(spec.tracking?.experiment ?? spec.name);

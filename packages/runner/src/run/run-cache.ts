@@ -9,7 +9,7 @@
  */
 import { withSeed } from '@xp/core';
 import type { RunRecord, TrackingReader } from '@xp/tracking';
-import type { CheckedExperiment } from '../cli/static-checks.ts';
+import type { CheckedExperiment } from './static-checks.ts';
 import { XP_VERSION } from '../version.ts';
 import { jobContentHash, TAG_JOB_HASH } from './job-hash.ts';
 import type { Job, JobResult } from './job.ts';

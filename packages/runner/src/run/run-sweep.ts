@@ -16,7 +16,7 @@ import type { TrackedRun, TrackingReader, TrackingStore } from '@xp/tracking';
 import { kindOf } from '../kinds/registry.ts';
 import { TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from '../compare/directions.ts';
 import type { SweepResult } from '../kinds/types.ts';
-import type { CheckedExperiment } from '../cli/static-checks.ts';
+import type { CheckedExperiment } from './static-checks.ts';
 import { XP_VERSION } from '../version.ts';
 import type { Job, JobResult } from './job.ts';
 import type { Launcher } from './launcher.ts';

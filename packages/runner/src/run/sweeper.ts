@@ -5,7 +5,7 @@
  *
  * Adding a way to sweep is one module under ./sweepers/ and one line in ./sweepers/index.ts.
  */
-import type { CheckedExperiment } from '../cli/static-checks.ts';
+import type { CheckedExperiment } from './static-checks.ts';
 import type { JobResult } from './job.ts';
 
 /** A job the sweeper wants run: which variant, on which seed, as which run name. */

@@ -10,7 +10,6 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type * as customLayers from '../custom-layers.ts';
-import type { LayerSummary } from '../summary.ts';
 
 /** Where a layer is written in the spec, e.g. ['model', 'blocks', 'conv1', 2]. */
 export type SpecPath = readonly (string | number)[];
@@ -52,9 +51,20 @@ export interface LayerEffect {
   mixesEverything?: boolean;
 }
 
+/**
+ * What a builder needs of the layer's row in the model summary (../summary.ts's LayerSummary has
+ * these and more); declared here so that layer kinds do not import the summary that imports them.
+ */
+export interface LayerPlacement {
+  /** 1-based position in the flattened network. */
+  index: number;
+  inputShape: LayerShape;
+  outputShape: LayerShape;
+}
+
 export interface LayerBuildContext {
-  /** The layer's analysis: input/output shapes, position, block. */
-  summary: LayerSummary;
+  /** The layer's analysis: its position and input/output shapes. */
+  summary: LayerPlacement;
   /** Unique, readable tfjs layer name stem, e.g. '03_conv1_conv2d'. */
   name: string;
   /** Deterministic seed for this layer's randomness (initialisers, dropout masks). */

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { BACKEND_NAMES, checkBackendName, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { UsageError, type CliContext } from '../context.ts';
-import { loadAndCheck } from '../static-checks.ts';
+import { loadAndCheck } from '../../run/static-checks.ts';
 import { positiveInt, resolveFromCwd, setOption } from '../options.ts';
 
 

@@ -4,7 +4,7 @@ import { experimentNameFrom, openTrackingStore } from '@xp/tracking';
 import type { RunRecord } from '@xp/tracking';
 import { cachedRunsOfPlan } from '../../run/run-cache.ts';
 import type { CliContext } from '../context.ts';
-import { budgetDetails, budgetText, loadAndCheck } from '../static-checks.ts';
+import { budgetDetails, budgetText, loadAndCheck } from '../../run/static-checks.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { planRuns } from '../../run/run-sweep.ts';
 

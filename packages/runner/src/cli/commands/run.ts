@@ -5,7 +5,7 @@ import type { RunRecord, TrackingReader, TrackingStore } from '@xp/tracking';
 import { runSweep, sweepStatus, type SweepReport } from '../../run/run-sweep.ts';
 import { describeVerdict } from '../../run/seed-verdict.ts';
 import { UsageError, type CliContext } from '../context.ts';
-import { loadAndCheck } from '../static-checks.ts';
+import { loadAndCheck } from '../../run/static-checks.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { queueLauncher, queueOverheads, type QueueOverhead } from '../../run/launchers/queue.ts';

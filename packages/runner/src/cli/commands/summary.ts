@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { kindOf } from '../../kinds/registry.ts';
 import { UsageError, type CliContext } from '../context.ts';
-import { loadAndCheck } from '../static-checks.ts';
+import { loadAndCheck } from '../../run/static-checks.ts';
 import { resolveFromCwd, setOption } from '../options.ts';
 
 export function register(program: Command, ctx: CliContext): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { budgetDetails, budgetText, loadAndCheck } from '../static-checks.ts';
+import { budgetDetails, budgetText, loadAndCheck } from '../../run/static-checks.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, setOption, variantsOption } from '../options.ts';
 
 export function register(program: Command, ctx: CliContext): void {

@@ -2,7 +2,7 @@
  * The grid sweeper: every variant the spec's sweep expands to (grid, named variants, or both), once
  * per seed, all proposed at once; results change nothing.
  */
-import type { CheckedExperiment } from '../../cli/static-checks.ts';
+import type { CheckedExperiment } from '../static-checks.ts';
 import type { ProposedJob, Sweeper, SweeperOptions } from '../sweeper.ts';
 
 /** Every variant once per seed, variant by variant; names gain `_seed=N` where there are several seeds. */
