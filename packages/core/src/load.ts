@@ -12,7 +12,7 @@ import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
 import type { ExperimentSpec } from './spec-types.ts';
 import { asResolved, type ResolvedSpec } from './resolved-spec.ts';
 import { seedsOf } from './seeds.ts';
-import { checkSweep, DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride } from './sweep.ts';
+import { checkSweep, DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride, type VariantPlan } from './sweep.ts';
 import { validateSpec, type PathLocator } from './validate.ts';
 import { substituteVars } from './vars.ts';
 
@@ -51,6 +51,12 @@ export interface LoadedExperiment {
   variants: Variant[];
   /** Every variant runs once per seed (./seeds.ts); one seed unless `seeds` or `--seeds` says more. */
   seeds: number[];
+  /**
+   * A variant made after loading, from the same spec and command line as the loaded ones: what a
+   * search that chooses its trials as results come in (sweep.optuna) runs. Its problems are returned,
+   * not thrown, each prefixed with the variant's name: the caller decides what an unusable trial means.
+   */
+  variantWith(name: string, overrides: readonly VariantOverride[]): { variant: Variant; issues: SpecIssue[] };
 }
 
 export function loadExperiment(file: string, options: LoadOptions = {}): LoadedExperiment {
@@ -91,8 +97,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);
   }
 
-  const variants: Variant[] = [];
-  for (const plan of plans) {
+  const makeVariant = (plan: VariantPlan): { variant: Variant; issues: SpecIssue[] } => {
     const name = plan.name || spec.name;
     const draft = structuredClone(raw);
     delete draft.sweep;
@@ -102,17 +107,30 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     const sweepLocate = variantLocator(plan.overrides, baseLocate);
     const locate: PathLocator = (path, keyOf) => locateOnCommandLine({ overrides: commandLine.overrides, axes: [] }, path, keyOf) ?? sweepLocate(path, keyOf);
     const resolved = resolveSpec(draft, locate);
-    for (const issue of resolved.issues) addVariantIssue(issues, issue, name);
-    variants.push({
+    const variant: Variant = {
       name,
       overrides: Object.fromEntries(plan.overrides.map((o) => [o.path.join('.'), o.value])),
       ...(plan.trial === undefined ? {} : { trial: plan.trial }),
       spec: resolved.spec,
       locate: (path) => locate(path),
-    });
+    };
+    return { variant, issues: resolved.issues };
+  };
+
+  const variants: Variant[] = [];
+  for (const plan of plans) {
+    const made = makeVariant(plan);
+    for (const issue of made.issues) addVariantIssue(issues, issue, made.variant.name);
+    variants.push(made.variant);
   }
   if (issues.length > 0) throw fail(issues);
-  return { file, source, spec, variants, seeds: seedsOf(spec) };
+  const variantWith = (name: string, overrides: readonly VariantOverride[]) => {
+    const made = makeVariant({ name, overrides: [...overrides] });
+    const own: SpecIssue[] = [];
+    for (const issue of made.issues) addVariantIssue(own, issue, name);
+    return { variant: made.variant, issues: own };
+  };
+  return { file, source, spec, variants, seeds: seedsOf(spec), variantWith };
 }
 
 /**

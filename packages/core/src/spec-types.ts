@@ -379,7 +379,7 @@ export interface ExperimentSpec {
     maxGradientError?: number;
   };
   /**
-   * The variants to run. 'grid' is the Cartesian product over dotted paths; 'variants' is a list of named override sets; 'random' samples trials from distributions (random search). Given together, every named variant is crossed with the grid, and every combination of those with the same sampled trials. With none, the spec runs once.
+   * The variants to run. 'grid' is the Cartesian product over dotted paths; 'variants' is a list of named override sets; 'random' samples trials from distributions (random search); 'optuna' lets an Optuna sampler (TPE) choose the trials as results come in, alone: not with grid, variants or random. Given together, every named variant is crossed with the grid, and every combination of those with the same sampled trials. With none, the spec runs once.
    */
   sweep?: {
     /**
@@ -483,6 +483,41 @@ export interface ExperimentSpec {
       seed?: number;
       /**
        * Dotted path -> distribution, e.g. {"train.lr": {"loguniform": [0.001, 0.5]}, "vars.c1": {"choice": [8, 12, 16]}}.
+       */
+      space: {
+        [k: string]: Distribution;
+      };
+    };
+    /**
+     * Bayesian search through Optuna (pip install optuna): 'trials' trials, each drawing one value for every path of 'space' from the study's sampler, which learns from the results told so far. xp asks Optuna for as many trials as it runs at once (--jobs), runs them as variants named trial-01, trial-02, ... (the base spec with the drawn values applied, checked like any variant), and tells Optuna each trial's value: the kind's primary metric (test_accuracy, max, for cnn-classifier; E, min, for toy-mlp), its mean over seeds; a run stopped by sweep.scheduler is told as pruned, a crashed or refused one as failed. Every reported point of that metric is sent as an intermediate value. The study lives in 'storage', so optuna-dashboard can show it and running the spec again continues it up to 'trials' finished trials. Not combined with grid, variants or random.
+     */
+    optuna?: {
+      /**
+       * Optuna's sampler: tpe (TPESampler, the tree-structured Parzen estimator) or random (RandomSampler). Default: tpe.
+       */
+      sampler?: 'tpe' | 'random';
+      /**
+       * Finished trials the study should hold: trials already in the study (an earlier run of this spec) count, so running again after an interrupt runs only the rest.
+       */
+      trials: number;
+      /**
+       * tpe: trials drawn at random before TPE models the results (Optuna's n_startup_trials; Optuna's default, 10, when absent).
+       */
+      startupTrials?: number;
+      /**
+       * Seed of the sampler, not of training. Default 0.
+       */
+      seed?: number;
+      /**
+       * The study's name in the storage. Default: the spec's name.
+       */
+      study?: string;
+      /**
+       * Where Optuna keeps the study, as an SQLAlchemy URL, e.g. sqlite:///optuna.db (a relative sqlite path is resolved from the spec file's directory; sqlite:////abs/path.db is absolute) or postgresql://user@host/db. optuna-dashboard STORAGE shows it.
+       */
+      storage: string;
+      /**
+       * Dotted path -> distribution, as for sweep.random: {"train.lr": {"loguniform": [0.001, 0.5]}}.
        */
       space: {
         [k: string]: Distribution;
