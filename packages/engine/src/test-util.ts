@@ -1,14 +1,19 @@
-/** Helpers for the engine's tests: run the same computation on `cpu` and `wasm` and compare. */
+/** Helpers for the equivalence tests: run the same computation on `cpu` and a fast backend and compare. */
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from './backend.ts';
+import { selectBackend, type BackendRequest } from './backend.ts';
 
 /** Runs fn on a backend and returns its tensors' values (fn's tensors are disposed). */
-export async function valuesOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+export async function valuesOn(backend: Exclude<BackendRequest, 'auto'>, fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  return (await outputsOn(backend, fn)).map((o) => o.values);
+}
+
+/** Runs fn on a backend and returns its tensors' shapes and values (fn's tensors are disposed). */
+export async function outputsOn(backend: Exclude<BackendRequest, 'auto'>, fn: () => tf.Tensor[]): Promise<{ shape: number[]; values: Float32Array }[]> {
   await selectBackend(backend);
   const out = tf.tidy(fn);
-  const values = out.map((t) => t.dataSync() as Float32Array);
+  const outputs = out.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
   tf.dispose(out);
-  return values;
+  return outputs;
 }
 
 /** max |a − b| / max |b|: the error relative to the reference's scale. */
