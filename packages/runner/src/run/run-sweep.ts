@@ -20,12 +20,13 @@ import type { CheckedExperiment } from './static-checks.ts';
 import { XP_VERSION } from '../version.ts';
 import type { Job, JobResult } from './job.ts';
 import type { Launcher } from './launcher.ts';
+import type { ProposedJob } from './sweeper.ts';
 import { LAUNCHERS } from './launchers/index.ts';
 import { runJob } from './run-job.ts';
 import { jobContentHash, TAG_JOB_HASH } from './job-hash.ts';
 import { cachedResult, findCachedRuns, withRunCache } from './run-cache.ts';
 import { judgeOverSeeds, type VariantVerdict } from './seed-verdict.ts';
-import { SWEEPERS, type SweeperName } from './sweepers/index.ts';
+import { SWEEPERS, sweeperFor, type SweeperName } from './sweepers/index.ts';
 import { gridJobs } from './sweepers/grid.ts';
 import { schedulerFor, type SchedulerSpec } from './schedulers/index.ts';
 
@@ -92,13 +93,17 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     [TAG_PRIMARY_METRIC]: kind.primaryMetric,
   };
 
-  const sweeper = SWEEPERS[options.sweeper ?? 'grid'](checked, { onlySeed: options.onlySeed });
-  const variantsByName = new Map(checked.variants.map((v) => [v.variant.name, v]));
   const jobsAtOnce = Math.max(1, options.jobs ?? 1);
-  const toJob = (proposed: { name: string; variant: string; seed: number }, parentRunId: string | undefined): Job => {
-    const { variant, check } = variantsByName.get(proposed.variant)!;
+  const sweeperName = options.sweeper ?? sweeperFor(experiment.spec);
+  const sweeper = SWEEPERS[sweeperName](checked, { onlySeed: options.onlySeed, jobsAtOnce, log, env: options.env ?? process.env });
+  const variantsByName = new Map(checked.variants.map((v) => [v.variant.name, v]));
+  const toJob = (proposed: ProposedJob, parentRunId: string | undefined): Job => {
+    // A variant a search made after loading travels with its proposal (and is remembered for the verdicts).
+    const { made, tags: ownTags, ...identity } = proposed;
+    if (made) variantsByName.set(proposed.variant, made);
+    const { variant, check } = made ?? variantsByName.get(proposed.variant)!;
     return {
-      ...proposed,
+      ...identity,
       spec: withSeed(variant.spec, proposed.seed),
       specText: experiment.source.text,
       specFile,
@@ -107,21 +112,22 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
       parentRunId,
       trackingUri: options.trackingUri,
       backend: options.backend,
-      tags: { ...commonTags, [TAG_JOB_HASH]: jobContentHash({ spec: withSeed(variant.spec, proposed.seed), name: proposed.name, variant: proposed.variant }) },
+      tags: { ...commonTags, ...ownTags, [TAG_JOB_HASH]: jobContentHash({ spec: withSeed(variant.spec, proposed.seed), name: proposed.name, variant: proposed.variant }) },
       cpuShare: Math.max(1, Math.floor((options.cores ?? 1) / jobsAtOnce)),
       resumeFrom: options.resumeFrom,
     };
   };
 
-  const first = sweeper.propose() ?? [];
+  const first = (await sweeper.propose()) ?? [];
   // Asked once more only to tell a lone run from the first of many.
-  const second = first.length === 1 ? sweeper.propose() : undefined;
+  const second = first.length === 1 ? await sweeper.propose() : undefined;
   const runs: RunReport[] = [];
   const results: SweepResult[] = [];
   let parent: TrackedRun | undefined;
   let lone: { run: TrackedRun; endStatus: 'FINISHED' | 'FAILED' | 'KILLED' } | undefined;
 
-  let pending: Array<typeof first> = first.length === 0 ? [] : [first, ...(second ? [second] : [])];
+  // A second answer of [] (a search waiting for the first result) is asked again after the first launch.
+  let pending: Array<typeof first> = first.length === 0 ? [] : [first, ...(second && second.length > 0 ? [second] : [])];
   const cachedRun = async (job: Job) => {
     const hash = jobContentHash(job);
     return options.cache ? (await findCachedRuns(options.cache, job.experimentId, [hash]).catch(() => new Map())).get(hash) : undefined;
@@ -164,15 +170,15 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     options.launcher ??
     (jobsAtOnce > 1 ? LAUNCHERS.processes({ jobs: jobsAtOnce, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env }) : LAUNCHERS['in-process']({ store }));
   const launcher = options.cache ? withRunCache(chosen, options.cache) : chosen;
-  const proposals = function* () {
+  const proposals = async function* () {
     yield* pending;
     if (pending.length === 0) return;
-    for (let proposed = sweeper.propose(); proposed !== null; proposed = sweeper.propose()) yield proposed;
+    for (let proposed = await sweeper.propose(); proposed !== null; proposed = await sweeper.propose()) yield proposed;
   };
-  for (const proposed of proposals()) {
+  for await (const proposed of proposals()) {
     if (signal.aborted) break;
     // Launches end when all their jobs have, so a sweeper cannot be waiting on a running job here.
-    if (proposed.length === 0) throw new Error(`the ${options.sweeper ?? 'grid'} sweeper proposed no job while none was running`);
+    if (proposed.length === 0) throw new Error(`the ${sweeperName} sweeper proposed no job while none was running`);
     const jobs = proposed.map((p) => toJob(p, parent?.runId));
     const launched = await launcher.launch(jobs, { log, onReport, onResult: (result) => sweeper.onResult(result) }, signal);
     for (const [index, result] of launched.entries()) {
@@ -181,8 +187,12 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
       results.push({ variantName: result.name, spec: jobs[index].spec, runId: result.runId, outcome: { status: result.status, metrics: result.metrics, artifacts: result.artifacts, message: result.message } });
     }
     // Handed on, not run: what is known now is only which jobs were cached.
-    if (options.detached) return { experiment: experimentName, experimentId, runs, variants: [], sweepArtifacts: {} };
+    if (options.detached) {
+      await sweeper.close?.();
+      return { experiment: experimentName, experimentId, runs, variants: [], sweepArtifacts: {} };
+    }
   }
+  await sweeper.close?.();
 
   let sweepArtifacts: Record<string, string> = {};
   const sweepOwner = parent ?? lone?.run;

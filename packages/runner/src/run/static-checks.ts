@@ -8,6 +8,7 @@ import { summarizeModel } from '@xp/models/cnn/summary';
 import { kindOf } from '../kinds/registry.ts';
 import type { StaticCheck } from '../kinds/types.ts';
 import { withinBudget } from '../verdict/budget.ts';
+import { checkOptunaSearch } from './sweepers/optuna-search.ts';
 
 export interface CheckedVariant {
   variant: Variant;
@@ -24,13 +25,19 @@ export async function loadAndCheck(file: string, options: LoadOptions): Promise<
   const issues: SpecIssue[] = [];
   const variants: CheckedVariant[] = [];
   for (const variant of experiment.variants) {
-    const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path));
-    const check: StaticCheck = { ...found, withinBudget: withinBudget(found.params, variant.spec.constraints) };
+    const check = await checkVariant(variant);
     for (const issue of check.issues) addVariantIssue(issues, issue, experiment.variants.length > 1 ? variant.name : '');
     variants.push({ variant, check });
   }
+  issues.push(...(await checkOptunaSearch(experiment, process.env)));
   if (issues.length > 0) throw new SpecError(file, issues);
   return { experiment, variants };
+}
+
+/** One variant's kind checks and budget verdict: each loaded variant's, and each trial a search makes later. */
+export async function checkVariant(variant: Variant): Promise<StaticCheck> {
+  const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path));
+  return { ...found, withinBudget: withinBudget(found.params, variant.spec.constraints) };
 }
 
 /** "19,816 params (budget 19,999)" or "over budget: 21,354 params > 19,999". */

@@ -7,6 +7,8 @@ import type { CliContext } from '../context.ts';
 import { budgetDetails, budgetText, loadAndCheck } from '../../run/static-checks.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { planRuns } from '../../run/run-sweep.ts';
+import type { CheckedExperiment } from '../../run/static-checks.ts';
+import { optunaSearchOf, optunaSettings } from '../../run/sweepers/optuna-search.ts';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -23,6 +25,12 @@ export function register(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExit codes: 0 every variant is within its parameter budget; 1 a variant is over it (constraints.maxParams), as with xp validate (the plan is printed all the same); 2 invalid spec or usage.')
     .action(async (spec: string, args: string[], options: { set: string[]; multirun?: boolean; maxVariants?: number; json?: boolean; seeds?: number[]; trackingUri?: string }) => {
       const { experiment, variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options), maxVariants: options.maxVariants, seeds: options.seeds });
+      // Optuna chooses its trials from the results: there is no list to show before they come in.
+      if (optunaSearchOf(experiment.spec)) {
+        printOptunaPlan(ctx, { experiment, variants }, options.json === true);
+        if (variants.some(({ check }) => !check.withinBudget)) ctx.exit(1);
+        return;
+      }
       const cached = await cachedRuns(ctx, { experiment, variants }, options.trackingUri);
       // Over budget is a failed check, as in `xp validate`: both exit 1.
       if (variants.some(({ check }) => !check.withinBudget)) ctx.exit(1);
@@ -79,6 +87,43 @@ async function cachedRuns(ctx: CliContext, checked: Parameters<typeof cachedRuns
     ctx.stderr(`note: the run cache was not searched (${(error as Error).message})\n`);
     return new Map();
   }
+}
+
+/** An Optuna search's plan: its study, what it optimises and draws from, and the base spec's budget; no trials. */
+function printOptunaPlan(ctx: CliContext, { experiment, variants }: CheckedExperiment, json: boolean): void {
+  const search = optunaSearchOf(experiment.spec)!;
+  const settings = optunaSettings(experiment);
+  const [base] = variants;
+  if (json) {
+    const plan = {
+      experiment: experimentNameFrom(experiment.spec, ctx.env),
+      search: {
+        kind: 'optuna',
+        sampler: settings.sampler,
+        trials: settings.trials,
+        study: settings.study,
+        storage: settings.storageShown,
+        metric: settings.metric,
+        direction: settings.direction,
+        space: search.space,
+      },
+      // The spec every trial starts from, before its drawn values.
+      base: { name: base.variant.name, params: base.check.params, withinBudget: base.check.withinBudget, spec: base.variant.spec },
+      seeds: experiment.seeds,
+      // Chosen as results come in: none is known before the search runs.
+      runs: [],
+    };
+    ctx.stdout(`${JSON.stringify(plan, null, 2)}\n`);
+    return;
+  }
+  const paths = Object.keys(search.space);
+  const width = Math.max(...paths.map((path) => path.length));
+  const seeds = experiment.seeds.length > 1 ? `, each on ${experiment.seeds.length} seeds (${experiment.seeds.join(', ')})` : '';
+  ctx.stdout(`${experiment.spec.name} (${experiment.spec.kind}): an Optuna search of ${settings.trials} trial${settings.trials === 1 ? '' : 's'}${seeds}, chosen by ${settings.sampler === 'tpe' ? 'TPE' : 'random sampling'} as results come in (not listed before they do)\n`);
+  ctx.stdout(`  study ${settings.study} in ${settings.storageShown}, ${settings.direction === 'maximize' ? 'maximising' : 'minimising'} ${settings.metric}; trials already finished there count towards ${settings.trials}\n`);
+  ctx.stdout(`  drawn from\n`);
+  for (const [path, distribution] of Object.entries(search.space)) ctx.stdout(`    ${path.padEnd(width)}  ${describeDistribution(distribution)}\n`);
+  ctx.stdout(`  base spec: ${budgetText(base.check, base.variant.spec.constraints?.maxParams)}; a trial over the budget is recorded as a failed run, not trained, and told to Optuna as failed\n`);
 }
 
 /** What the trials are drawn from, one path a line, before the trials themselves. */

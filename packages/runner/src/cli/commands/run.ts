@@ -10,6 +10,7 @@ import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveI
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { queueLauncher, queueOverheads, type QueueOverhead } from '../../run/launchers/queue.ts';
 import { assertQueueReachable, checkQueueUrl, QueueConnectionError } from '../../run/queue/connection.ts';
+import { optunaSearchOf } from '../../run/sweepers/optuna-search.ts';
 
 
 interface RunOptions {
@@ -57,6 +58,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (spec: string, args: string[], options: RunOptions) => {
       checkBackendName(options.backend);
       const checked = await loadAndCheck(resolveFromCwd(ctx, spec), { ...commandLineOverrides(ctx, args, options, true), maxVariants: options.maxVariants, seeds: options.seeds });
+      if (options.detach && optunaSearchOf(checked.experiment.spec)) {
+        throw new UsageError('--detach: an Optuna search chooses each trial from the results of those before it, so it cannot enqueue its trials and leave; run it without --detach (with --queue its trials still train on the workers)');
+      }
       const backend = options.backend ?? checked.experiment.spec.backend;
       // A backend that is not installed is refused before any run exists.
       if (checked.experiment.spec.kind === 'cnn-classifier') await startBackend(backend as BackendName);
