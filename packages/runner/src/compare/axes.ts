@@ -19,12 +19,21 @@ export interface SweepShape {
   grid: string[];
   /** Keys set by sweep.variants, in first-seen order. */
   variants: string[];
+  /** Paths a search draws (sweep.random.space, sweep.optuna.space), with the kind of distribution each is drawn from. */
+  searched: SearchedPath[];
+}
+
+export interface SearchedPath {
+  key: string;
+  /** The distribution's one key as written: uniform, loguniform, intUniform, quniform, choice. */
+  distribution: string;
+  search: 'random' | 'optuna';
 }
 
 export interface AxisGroup {
   /** The sweep key (`vars.c1`, `model.blocks.conv3`), or the param itself for a param under no known axis. */
   key: string;
-  source: 'grid' | 'variants' | 'param';
+  source: 'grid' | 'variants' | 'search' | 'param';
   /** The varied params under it, in name order. */
   params: string[];
 }
@@ -53,9 +62,10 @@ export async function loadSweepShape(reader: TrackingReader, runs: readonly RunR
     seen.add(identity);
     const found = sweepShapeOf(text);
     if (!found) continue;
-    shape ??= { grid: [], variants: [] };
+    shape ??= { grid: [], variants: [], searched: [] };
     for (const key of found.grid) if (!shape.grid.includes(key)) shape.grid.push(key);
     for (const key of found.variants) if (!shape.variants.includes(key)) shape.variants.push(key);
+    for (const path of found.searched) if (!shape.searched.some((known) => known.key === path.key)) shape.searched.push(path);
   }
   return shape;
 }
@@ -73,14 +83,22 @@ async function recordedSpecText(reader: TrackingReader, run: RunRecord): Promise
   return text !== null && createHash('sha256').update(text).digest('hex') === hash ? text : null;
 }
 
-/** The grid keys and the keys the named variants set, from a spec's YAML text. */
+/** The grid keys, the keys the named variants set and the paths a search draws, from a spec's YAML text. */
 export function sweepShapeOf(text: string): SweepShape | null {
   const parsed = parseSpecText('spec.yaml', text);
   if (!parsed.ok) return null;
   const sweep = (parsed.source.value as { sweep?: unknown } | null)?.sweep;
   if (!sweep || typeof sweep !== 'object') return null;
   const { grid, variants } = sweep as { grid?: unknown; variants?: unknown };
-  const shape: SweepShape = { grid: [], variants: [] };
+  const shape: SweepShape = { grid: [], variants: [], searched: [] };
+  for (const search of ['random', 'optuna'] as const) {
+    const space = ((sweep as Record<string, unknown>)[search] as { space?: unknown } | undefined)?.space;
+    if (!space || typeof space !== 'object') continue;
+    for (const [key, written] of Object.entries(space)) {
+      const [distribution] = written && typeof written === 'object' ? Object.keys(written) : [];
+      if (distribution) shape.searched.push({ key, distribution, search });
+    }
+  }
   if (grid && typeof grid === 'object') shape.grid.push(...Object.keys(grid));
   if (Array.isArray(variants)) {
     for (const variant of variants) {
@@ -93,9 +111,10 @@ export function sweepShapeOf(text: string): SweepShape | null {
 
 /** Places the varied params under the sweep's axes (named variants' keys first, as in variant names, then the grid's). */
 export function layoutAxes(varied: readonly string[], shape: SweepShape | null, runs: readonly Pick<RunRecord, 'params'>[]): AxisLayout {
-  const keys: { key: string; source: 'grid' | 'variants' }[] = [
+  const keys: { key: string; source: 'grid' | 'variants' | 'search' }[] = [
     ...(shape?.variants ?? []).map((key) => ({ key, source: 'variants' as const })),
     ...(shape?.grid ?? []).filter((key) => !shape?.variants.includes(key)).map((key) => ({ key, source: 'grid' as const })),
+    ...(shape?.searched ?? []).filter(({ key }) => !shape?.variants.includes(key) && !shape?.grid.includes(key)).map(({ key }) => ({ key, source: 'search' as const })),
   ];
   const axes: AxisGroup[] = [];
   const placed = new Set<string>();

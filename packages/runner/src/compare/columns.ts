@@ -61,6 +61,10 @@ export function runColumns(report: ComparisonReport): Column<ComparedRun>[] {
   if (report.runs.some((run) => run.epochs !== null)) {
     columns.push({ header: 'epochs', numeric: true, text: (run) => (run.epochs === null ? MISSING : String(run.epochs)), sortValue: (run) => run.epochs });
   }
+  // Where the scheduler stopped each pruned run: its metric above is from there, not from a full training.
+  if (report.runs.some((run) => run.prunedAt !== null)) {
+    columns.push({ header: `pruned at ${report.unit}`, numeric: true, text: (run) => (run.prunedAt === null ? MISSING : String(run.prunedAt)), sortValue: (run) => run.prunedAt });
+  }
   columns.push({ header: 'wall time', numeric: true, text: (run) => formatDuration(run.wallTimeMs), sortValue: (run) => run.wallTimeMs });
   return columns;
 }

@@ -23,6 +23,8 @@ export interface ComparedRun {
   threshold: number | null;
   /** The first epoch whose test accuracy reached the threshold; null where it never did (or there is none). */
   thresholdEpoch: number | null;
+  /** For a run stopped early by the sweep's scheduler (status pruned): the last epoch or step it measured; else null. */
+  prunedAt: number | null;
   /** End minus start; for a run still going, until now. */
   wallTimeMs: number | null;
   startTime: number;

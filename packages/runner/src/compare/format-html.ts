@@ -2,13 +2,16 @@
  * `xp compare --format html`: one self-contained page (opened from disk, offline, mailed around):
  * no external script, style, font or image. The tables sort by clicking a header (a small inline
  * script); the curves are rendered to SVG here, with vega-lite, and inlined: one per variant, the mean
- * over its seeds with a band from the lowest to the highest seed at each epoch.
+ * over its seeds with a band from the lowest to the highest seed at each epoch, and a cross where the
+ * sweep's scheduler stopped a run. For a search, the metric against each parameter it drew, one chart
+ * each (a log axis for a log-uniform parameter), pruned trials apart from those that completed.
  */
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import { derivedNote, groupColumns, metricHeader, runColumns, type Column } from './columns.ts';
-import { orderText } from './format-text.ts';
+import { orderText, searchLine } from './format-text.ts';
 import type { ComparisonReport, Curves } from './report.ts';
+import { PRUNED, type SearchedParam } from './search.ts';
 
 export interface HtmlOptions {
   /** One row per run only, without the per-variant table over seeds. */
@@ -24,6 +27,7 @@ export async function formatHtml(report: ComparisonReport, curves: Curves, optio
   const note = derivedNote(report);
   const axes = report.axes.length ? report.axes.map((a) => `<code>${escapeHtml(a.key)}</code>${a.source === 'variants' ? ' (named variants)' : ''}`).join(', ') : 'nothing';
   const banded = report.groups.some((g) => g.runs.length > 1);
+  const searchCharts = report.search ? await renderSearchCharts(report) : [];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -37,10 +41,11 @@ export async function formatHtml(report: ComparisonReport, curves: Curves, optio
 <p>${report.runs.length} run(s) of ${report.groups.length} variant(s)${report.parentRunId ? ` of sweep <code>${escapeHtml(report.parentRunId)}</code>` : ''},
 ranked by <b>${escapeHtml(metricHeader(report))}</b>, ${escapeHtml(orderText(report))}. Varied: ${axes}.${note ? ` ${escapeHtml(note)}.` : ''}
 Click a column header to sort.</p>
-${showGroups ? `<h2>Variants over seeds</h2>\n${groupsTable}\n<h2>Runs</h2>` : ''}
+${report.search ? `<p id="search-summary">${escapeHtml(searchLine(report))}.</p>\n` : ''}${showGroups ? `<h2>Variants over seeds</h2>\n${groupsTable}\n<h2>Runs</h2>` : ''}
 ${runsTable}
-<h2 id="curves-title">${escapeHtml(curves.metric)} per ${curves.unit}${banded ? ': mean over seeds, band from min to max' : ''}</h2>
+<h2 id="curves-title">${escapeHtml(curves.metric)} per ${curves.unit}${banded ? ': mean over seeds, band from min to max' : ''}${curves.stops.length ? `; × where the scheduler stopped a run (${curves.stops.length})` : ''}</h2>
 <figure id="curves">${chart}</figure>
+${searchCharts.length ? `<h2 id="search-title">${escapeHtml(report.metric)} against each searched parameter</h2>\n${searchCharts.join('\n')}` : ''}
 <script>${SORT_SCRIPT}</script>
 </body>
 </html>
@@ -96,6 +101,12 @@ async function renderCurves(curves: Curves): Promise<string> {
   // Losses fall over orders of magnitude: a log axis keeps the tail of each curve visible.
   const scale = spread > 100 ? { type: 'log' } : { zero: false };
   const color = { field: 'variant', type: 'nominal', title: 'variant' };
+  // Where the scheduler stopped a run: a cross on its curve's last point.
+  const stopLayer = {
+    data: { values: curves.stops },
+    mark: { type: 'point', shape: 'cross', size: 90, filled: true, opacity: 1 },
+    encoding: { x, y: { field: 'value', type: 'quantitative', scale }, color },
+  };
   const spec = {
     width: 720,
     height: 320,
@@ -112,8 +123,51 @@ async function renderCurves(curves: Curves): Promise<string> {
         mark: { type: 'line', strokeWidth: 1.5 },
         encoding: { x, y: { field: 'mean', type: 'quantitative', title: curves.metric, scale }, color },
       },
+      ...(curves.stops.length ? [stopLayer] : []),
     ],
   } as vegaLite.TopLevelSpec;
+  return renderSvg(spec);
+}
+
+/** One figure per searched parameter that the runs recorded: each run's metric at the value it drew. */
+async function renderSearchCharts(report: ComparisonReport): Promise<string[]> {
+  const figures: string[] = [];
+  for (const searched of report.search!.params) {
+    const points = report.runs
+      .filter((run) => run.params[searched.param] !== undefined && Number.isFinite(run.metrics[report.metric]))
+      .map((run) => ({ run: run.name, x: run.params[searched.param], y: run.metrics[report.metric], trial: run.status === PRUNED ? 'pruned' : 'completed' }));
+    if (points.length === 0) continue;
+    const svg = await renderSvg(searchChartSpec(searched, points, report.metric));
+    figures.push(`<figure class="search-param" id="search-${escapeHtml(searched.param.replace(/[^A-Za-z0-9_-]/g, '-'))}" data-param="${escapeHtml(searched.param)}" data-points="${points.length}">${svg}</figure>`);
+  }
+  return figures;
+}
+
+function searchChartSpec(searched: SearchedParam, points: Array<{ run: string; x: string; y: number; trial: string }>, metric: string): vegaLite.TopLevelSpec {
+  const numbers = points.every((p) => p.x.trim() !== '' && Number.isFinite(Number(p.x)));
+  const values = points.map((p) => ({ ...p, x: numbers ? Number(p.x) : p.x }));
+  const log = searched.distribution === 'loguniform' && numbers && values.every((p) => (p.x as number) > 0);
+  // A choice is a set of values, not a range: one column per option, in their order.
+  const x =
+    searched.distribution === 'choice' || !numbers
+      ? { field: 'x', type: 'ordinal', title: searched.param, sort: numbers ? 'ascending' : null }
+      : { field: 'x', type: 'quantitative', title: `${searched.param}${log ? ' (log scale)' : ''}`, scale: log ? { type: 'log' } : { zero: false } };
+  return {
+    width: 360,
+    height: 240,
+    title: `${metric} against ${searched.param} (${searched.distribution})`,
+    data: { values },
+    mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
+    encoding: {
+      x,
+      y: { field: 'y', type: 'quantitative', title: metric, scale: { zero: false } },
+      shape: { field: 'trial', type: 'nominal', title: 'trial', scale: { domain: ['completed', 'pruned'], range: ['circle', 'cross'] } },
+      color: { field: 'trial', type: 'nominal', title: 'trial', scale: { domain: ['completed', 'pruned'], range: ['#1f77b4', '#d62728'] } },
+    },
+  } as vegaLite.TopLevelSpec;
+}
+
+async function renderSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -137,7 +191,8 @@ th[aria-sort=ascending]::after { content: " \\25B2"; }
 th[aria-sort=descending]::after { content: " \\25BC"; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.status-failed td, tr.status-error td { color: #a00; }
-tr.status-killed td, tr.status-running td { color: #888; }
+tr.status-killed td, tr.status-running td, tr.status-pruned td { color: #888; }
+figure.search-param { display: inline-block; margin: 0 1.5rem 1rem 0; }
 code { font-size: 90%; }
 figure { margin: 0; }
 `;

@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
-import { derivedNote, groupColumns, metricHeader, runColumns, type Column } from './columns.ts';
+import { derivedNote, formatNumber, groupColumns, metricHeader, runColumns, type Column } from './columns.ts';
 import type { VariantGroup } from './groups.ts';
 import type { ComparedRun, ComparisonReport } from './report.ts';
 
@@ -26,9 +26,20 @@ export function formatTable(report: ComparisonReport, options: TableOptions = {}
   } else {
     out.push(`experiment ${report.experiment}: ${report.runs.length} run(s), ${ranking}`);
   }
+  if (report.search) out.push(searchLine(report));
   out.push(renderTable(runColumns(report), report.runs));
   if (note) out.push(note);
   return out.join('\n') + '\n';
+}
+
+/** "optuna search: 8 trials, 3 pruned (ranked after those that completed); best: trial-05, test_accuracy 0.9812". */
+export function searchLine(report: ComparisonReport): string {
+  const search = report.search!;
+  const best = report.runs.find((run) => run.runId === search.bestRunId);
+  const pruned = search.pruned > 0 ? `, ${search.pruned} pruned (ranked after those that completed)` : '';
+  const drew = search.params.length ? ` over ${search.params.map((p) => `${p.param} (${p.distribution})`).join(', ')}` : '';
+  const bestText = best ? `best: ${best.name}, ${report.metric} ${formatNumber(best.metrics[report.metric])}` : 'no trial completed';
+  return `${search.search} search: ${search.trials} trial(s)${drew}${pruned}; ${bestText}`;
 }
 
 /** "best first", or "highest first" where --order asked for the worst first. */
@@ -68,7 +79,8 @@ export function renderTable<Row>(columns: Column<Row>[], rows: readonly Row[]): 
 export function formatCsv(report: ComparisonReport): string {
   const params = csvParams(report);
   const hasThreshold = report.runs.some((run) => run.threshold !== null);
-  const header = ['run_id', 'run', 'variant', 'seed', 'status', ...params, report.metric, ...(hasThreshold ? ['threshold_epoch'] : []), 'param_count', 'within_budget', 'epochs', 'wall_time_ms'];
+  const hasPruned = report.runs.some((run) => run.prunedAt !== null);
+  const header = ['run_id', 'run', 'variant', 'seed', 'status', ...params, report.metric, ...(hasThreshold ? ['threshold_epoch'] : []), 'param_count', 'within_budget', 'epochs', ...(hasPruned ? ['pruned_at'] : []), 'wall_time_ms'];
   const records = report.runs.map((run) => [
     run.runId,
     run.name,
@@ -81,6 +93,7 @@ export function formatCsv(report: ComparisonReport): string {
     run.paramCount,
     run.withinBudget,
     run.epochs,
+    ...(hasPruned ? [run.prunedAt] : []),
     run.wallTimeMs,
   ]);
   return stringify([header, ...records], {
@@ -107,6 +120,7 @@ export function formatJson(report: ComparisonReport): string {
         axes: report.axes,
         derived: report.derived,
         parentRunId: report.parentRunId,
+        search: report.search,
         groups: report.groups.map(groupJson),
         runs: report.runs.map(runJson),
       },
@@ -149,6 +163,7 @@ function runJson(run: ComparedRun) {
     epochs: run.epochs,
     threshold: run.threshold,
     thresholdEpoch: run.thresholdEpoch,
+    prunedAt: run.prunedAt,
     wallTimeMs: run.wallTimeMs,
   };
 }

@@ -22,7 +22,7 @@ export interface Stats {
   max: number;
 }
 
-export type GroupVerdict = 'passed' | 'failed' | 'killed' | 'running';
+export type GroupVerdict = 'passed' | 'failed' | 'killed' | 'running' | 'pruned';
 
 export interface VariantGroup {
   variant: string;
@@ -36,7 +36,8 @@ export interface VariantGroup {
   /**
    * passed: at least `required` passed. failed: too few passed and no seed is still open. killed/running:
    * too few passed so far, but seeds that were interrupted (or never started) or are still running could
-   * still make it.
+   * still make it. pruned: the sweep's scheduler stopped it early and no seed ran to a verdict (a search's
+   * weak trial, neither passed nor failed), as `xp run` judges it.
    */
   verdict: GroupVerdict;
   /** Of the ranking metric; null where no run has it (never trained). */
@@ -82,7 +83,9 @@ export function groupByVariant(runs: readonly ComparedRun[], options: GroupOptio
   for (const run of runs) byVariant.set(run.variant, [...(byVariant.get(run.variant) ?? []), run]);
   const groups = [...byVariant].map(([variant, own]) => toGroup(variant, own, options));
   const order = new Map(groups.map((group, i) => [group, i]));
-  return groups.sort((a, b) => compareMeans(a.metric?.mean, b.metric?.mean, options.direction) || order.get(a)! - order.get(b)!);
+  // A variant stopped early ranks after those that completed, as its runs do.
+  const early = (group: VariantGroup) => Number(group.verdict === 'pruned');
+  return groups.sort((a, b) => early(a) - early(b) || compareMeans(a.metric?.mean, b.metric?.mean, options.direction) || order.get(a)! - order.get(b)!);
 }
 
 function toGroup(variant: string, runs: ComparedRun[], options: GroupOptions): VariantGroup {
@@ -93,7 +96,8 @@ function toGroup(variant: string, runs: ComparedRun[], options: GroupOptions): V
   const required = Math.min(asked ?? planned, planned);
   const running = runs.filter((run) => run.status === 'running').length;
   const open = planned - runs.length + running + runs.filter((run) => run.status === 'killed').length;
-  const verdict: GroupVerdict = passing >= required ? 'passed' : passing + open >= required ? (running ? 'running' : 'killed') : 'failed';
+  const pruned = runs.some((run) => run.status === 'pruned') && runs.every((run) => run.status === 'pruned' || run.status === 'killed');
+  const verdict: GroupVerdict = passing >= required ? 'passed' : pruned ? 'pruned' : passing + open >= required ? (running ? 'running' : 'killed') : 'failed';
 
   const thresholds = runs.map((run) => run.threshold).filter((t): t is number => t !== null);
   let thresholdEpoch: VariantGroup['thresholdEpoch'] = null;

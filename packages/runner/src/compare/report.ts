@@ -12,6 +12,7 @@ import { groupByVariant, seedOf, variantOf, type VariantGroup } from './groups.t
 import { epochsTrained, firstStepReaching, isEpochBased, MetricHistories, THRESHOLD_METRIC, THRESHOLD_PARAM } from './history.ts';
 import type { ComparedRun } from './compared-run.ts';
 import { selectRuns } from './select-runs.ts';
+import { PRUNED, standing, summarizeSearch, type SearchSummary } from './search.ts';
 
 export type { ComparedRun } from './compared-run.ts';
 
@@ -40,6 +41,8 @@ export interface ComparisonReport {
   unit: 'epoch' | 'step';
   /** The sweep's parent run, when the rows are one sweep's children. */
   parentRunId: string | null;
+  /** When the runs are a search's trials (random, optuna): what it drew, how many were pruned, the best. */
+  search: SearchSummary | null;
 }
 
 export interface CompareOptions {
@@ -81,8 +84,9 @@ export async function buildComparison(reader: TrackingReader, options: CompareOp
   const sort: MetricDirection = order === 'asc' ? 'min' : 'max';
   const now = options.now ?? Date.now();
 
-  const rows = await Promise.all(selected.map((run) => toComparedRun(run, now, histories)));
-  rows.sort((a, b) => compareByMetric(a.metrics[metric], b.metrics[metric], sort) || a.startTime - b.startTime);
+  const rows = await Promise.all(selected.map((run) => toComparedRun(run, now, histories, metric)));
+  // A run stopped early ranks after those that completed, whatever its metric said on the way.
+  rows.sort((a, b) => standing(a, metric) - standing(b, metric) || compareByMetric(a.metrics[metric], b.metrics[metric], sort) || a.startTime - b.startTime);
   const expectedSeeds = parent?.params.seeds ? parent.params.seeds.split(',').filter(Boolean).length : undefined;
   const groups = groupByVariant(rows, { metric, direction: sort, expectedSeeds });
   const grouped = groups.some((group) => group.runs.length > 1);
@@ -107,6 +111,7 @@ export async function buildComparison(reader: TrackingReader, options: CompareOp
     metrics,
     unit,
     parentRunId: parent?.runId ?? null,
+    search: summarizeSearch(selected, rows, shape, metric),
   };
 }
 
@@ -123,10 +128,20 @@ export interface CurvePoint {
   band: boolean;
 }
 
+/** Where the sweep's scheduler stopped a run: its curve's last point. */
+export interface StopPoint {
+  variant: string;
+  run: string;
+  step: number;
+  value: number;
+}
+
 export interface Curves {
   metric: string;
   unit: 'epoch' | 'step';
   points: CurvePoint[];
+  /** One per pruned run (ASHA, median stopping), drawn as a mark on its variant's curve. */
+  stops: StopPoint[];
 }
 
 /**
@@ -136,13 +151,16 @@ export interface Curves {
 export async function loadCurves(reader: TrackingReader, report: ComparisonReport, histories = new MetricHistories(reader)): Promise<Curves> {
   const metric = report.runs.length ? curveMetricOf({ params: report.runs[0].params, tags: {} }, report.metric) : report.metric;
   const points: CurvePoint[] = [];
-  if (!metric) return { metric, unit: report.unit, points };
+  const stops: StopPoint[] = [];
+  if (!metric) return { metric, unit: report.unit, points, stops };
   for (const group of report.groups) {
     const byStep = new Map<number, number[]>();
     for (const run of group.runs) {
-      for (const point of await histories.get(run.runId, metric)) {
-        if (!Number.isFinite(point.value)) continue;
-        byStep.set(point.step, [...(byStep.get(point.step) ?? []), point.value]);
+      const history = (await histories.get(run.runId, metric)).filter((point) => Number.isFinite(point.value));
+      for (const point of history) byStep.set(point.step, [...(byStep.get(point.step) ?? []), point.value]);
+      if (run.status === PRUNED && history.length > 0) {
+        const last = history.reduce((a, b) => (b.step >= a.step ? b : a));
+        stops.push({ variant: group.variant, run: run.name, step: last.step, value: last.value });
       }
     }
     const band = group.runs.length > 1;
@@ -158,7 +176,7 @@ export async function loadCurves(reader: TrackingReader, report: ComparisonRepor
       });
     }
   }
-  return { metric, unit: report.unit, points };
+  return { metric, unit: report.unit, points, stops };
 }
 
 async function resolveExperiment(reader: TrackingReader, requested: string | undefined): Promise<{ name: string; runs: RunRecord[] }> {
@@ -178,19 +196,21 @@ async function resolveExperiment(reader: TrackingReader, requested: string | und
   throw new AmbiguousExperimentError(withRuns.map((e) => e.name));
 }
 
-async function toComparedRun(run: RunRecord, now: number, histories: MetricHistories): Promise<ComparedRun> {
+async function toComparedRun(run: RunRecord, now: number, histories: MetricHistories, metric: string): Promise<ComparedRun> {
   const paramCount = numberOrNull(run.tags['xp.params']) ?? numberOrNull(run.metrics.params);
   const budget = run.tags['xp.withinBudget'];
   let epochs = numberOrNull(run.tags['xp.epochs']) ?? numberOrNull(run.metrics.epochs);
   if (epochs === null && isEpochBased(run)) epochs = epochsTrained(await histories.get(run.runId, curveMetricOf(run, THRESHOLD_METRIC)));
   const threshold = numberOrNull(run.params[THRESHOLD_PARAM]);
   const thresholdEpoch = threshold === null ? null : firstStepReaching(await histories.get(run.runId, THRESHOLD_METRIC), threshold);
+  const status = run.tags['xp.status'] || run.status.toLowerCase();
+  const prunedAt = status === PRUNED ? lastStep(await histories.get(run.runId, curveMetricOf(run, metric))) : null;
   return {
     runId: run.runId,
     name: run.name,
     variant: variantOf(run),
     seed: seedOf(run),
-    status: run.tags['xp.status'] || run.status.toLowerCase(),
+    status,
     params: run.params,
     metrics: run.metrics,
     paramCount,
@@ -198,9 +218,15 @@ async function toComparedRun(run: RunRecord, now: number, histories: MetricHisto
     epochs,
     threshold,
     thresholdEpoch,
+    prunedAt,
     wallTimeMs: run.startTime ? (run.endTime ?? now) - run.startTime : null,
     startTime: run.startTime,
   };
+}
+
+function lastStep(history: readonly { step: number; value: number }[]): number | null {
+  const steps = history.filter((point) => Number.isFinite(point.value)).map((point) => point.step);
+  return steps.length > 0 ? Math.max(...steps) : null;
 }
 
 /** The seed is not a varied param: every run of a multi-seed sweep has its own, shown in its own column. */

@@ -132,3 +132,52 @@ export async function recordCnnVariants(
   }
   return { experimentId, parentRunId, variants: checked.variants.map(({ variant }) => variant.name) };
 }
+
+export interface SearchTrial {
+  /** 1-based, as xp names trials. */
+  trial: number;
+  status: 'passed' | 'failed' | 'pruned';
+  /** test_accuracy per epoch, from epoch 1: a pruned trial's stops where the scheduler stopped it. */
+  accuracy: number[];
+  params: Record<string, string | number>;
+}
+
+/**
+ * A search of the CNN as `xp run` records it: a parent run, then one child per trial named trial-NN,
+ * tagged xp.search and xp.trial, its spec.yaml the search's spec (whose sweep says what was drawn
+ * from which distribution); a pruned trial ends KILLED with xp.status=pruned, its history cut where it
+ * was stopped.
+ */
+export async function recordSearch(
+  store: TrackingStore,
+  experiment: string,
+  search: 'random' | 'optuna',
+  specText: string,
+  trials: SearchTrial[],
+): Promise<{ experimentId: string; parentRunId: string; runIds: Map<number, string> }> {
+  const experimentId = await store.getOrCreateExperiment(experiment);
+  const parentRunId = await recordRun(store, experimentId, {
+    name: `${experiment}-sweep`,
+    tags: { ...CNN_TAGS, 'xp.sweep': 'parent' },
+    params: { variants: trials.length, seeds: '1' },
+    specText,
+    end: 'FINISHED',
+  });
+  const runIds = new Map<number, string>();
+  const epochs = Math.max(...trials.map((t) => t.accuracy.length));
+  for (const trial of trials) {
+    const name = `trial-${String(trial.trial).padStart(2, '0')}`;
+    const runId = await recordRun(store, experimentId, {
+      name,
+      parentRunId,
+      tags: { ...CNN_TAGS, 'xp.variant': name, 'xp.seed': '1', 'xp.status': trial.status, 'xp.withinBudget': 'true', 'xp.params': '19816', 'xp.search': search, 'xp.trial': String(trial.trial) },
+      params: { kind: 'cnn-classifier', seed: 1, 'train.epochs': epochs, ...trial.params },
+      histories: { test_accuracy: trial.accuracy, test_loss: trial.accuracy.map((a) => 1 - a) },
+      metrics: { params: 19816, wall_time_s: trial.accuracy.length * 10 },
+      specText,
+      end: trial.status === 'pruned' ? 'KILLED' : trial.status === 'passed' ? 'FINISHED' : 'FAILED',
+    });
+    runIds.set(trial.trial, runId);
+  }
+  return { experimentId, parentRunId, runIds };
+}

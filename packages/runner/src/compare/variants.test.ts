@@ -42,8 +42,17 @@ describe('the sweep axes', () => {
     expect(sweepShapeOf('name: x\nkind: toy-mlp\nsweep:\n  grid:\n    train.lr: [1, 2]\n  variants:\n    - name: a\n      set: {model.blocks.head: [relu], train.steps: 3}\n')).toEqual({
       grid: ['train.lr'],
       variants: ['model.blocks.head', 'train.steps'],
+      searched: [],
     });
     expect(sweepShapeOf('name: x\nkind: toy-mlp\n')).toBeNull();
+    expect(sweepShapeOf('name: x\nkind: toy-mlp\nsweep:\n  optuna:\n    trials: 3\n    storage: sqlite:///s.db\n    space:\n      train.lr: {loguniform: [0.01, 1]}\n      vars.c1: {choice: [8, 12]}\n')).toEqual({
+      grid: [],
+      variants: [],
+      searched: [
+        { key: 'train.lr', distribution: 'loguniform', search: 'optuna' },
+        { key: 'vars.c1', distribution: 'choice', search: 'optuna' },
+      ],
+    });
   });
 
   it('place each varied leaf under the axis that varied it; a var\'s uses follow the var; a param under no axis stands alone', () => {
@@ -54,7 +63,7 @@ describe('the sweep axes', () => {
       { params: { 'vars.c': '8', 'model.a.0.f': '8', 'model.b.1.p': '0', 'train.lr': '0.1' } },
     ];
     const varied = ['model.a.0.f', 'model.b.1.p', 'train.lr', 'vars.c'];
-    expect(layoutAxes(varied, { grid: ['vars.c'], variants: ['model.b'] }, runs)).toEqual({
+    expect(layoutAxes(varied, { grid: ['vars.c'], variants: ['model.b'], searched: [] }, runs)).toEqual({
       axes: [
         { key: 'model.b', source: 'variants', params: ['model.b.1.p'] },
         { key: 'vars.c', source: 'grid', params: ['vars.c'] },

@@ -42,7 +42,10 @@ export function register(program: Command, ctx: CliContext): void {
         '`xp run`) is shown on its own. Runs are grouped by their xp.variant tag, seeds read from xp.seed (else the seed param).\n' +
         'csv has one record per run and json both groups and runs, with raw values: params as numbers where they are numbers,\n' +
         'wall time in milliseconds. html is one self-contained page: sortable tables and each variant\'s curve (the mean over\n' +
-        'its seeds, with a band from the lowest to the highest).',
+        'its seeds, with a band from the lowest to the highest).\n' +
+        'A search\'s trials (sweep.random, sweep.optuna; xp.search tag): the best complete trial first, trials stopped early by\n' +
+        'sweep.scheduler shown as pruned, after those that completed, with the epoch or step they were stopped at; html adds\n' +
+        'the metric against each drawn parameter (log axis for a log-uniform one) and a cross on the curves where each stopped.',
     )
     .action(async (options: CompareCliOptions) => {
       const store = openTrackingStore({ uri: options.trackingUri, cwd: ctx.cwd, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
