@@ -8,8 +8,10 @@
  * - `runSetupCommand(target, options, io)` → exit code: the CLI command with progress and summary.
  * - `selfTest(npmPackage, {cwd})` → SelfTestReport: load it in a fresh process, check one gradient
  *   against the cpu backend, train one step.
- * - `decideAuto(...)`, the rule `backend: auto` uses between the native CPU backend and the wasm
- *   engine, and the measurements it keeps (auto-choice.ts).
+ * - `chooseAuto({presence, key, measure, …})` / `decideAuto` / `decideByMeasurement`: the rule
+ *   `backend: auto` follows (a GPU; else native CPU against the wasm engine by a recorded
+ *   measurement of the model, native only if ≥ 10 % faster), and the measurements it keeps.
+ * - `installedNative(target)`: the stamp of what `xp setup` built here (versions, wheels).
  */
 export { setupNative, SETUP_STEPS, type SetupOptions, type SetupResult, type SetupEvent } from './setup.ts';
 export { runSetupCommand, type SetupCommandOptions, type SetupCommandIo } from './setup-command.ts';
@@ -17,3 +19,19 @@ export { NativeSetupError, type NativeSetupErrorCode } from './errors.ts';
 export { selfTest, GRADIENT_TOLERANCE, type SelfTestReport } from './self-test.ts';
 export { TARGETS, TFJS_NODE_VERSION, DEFAULT_TENSORFLOW_VERSION, type NativeTarget, type TargetInfo } from './targets.ts';
 export { nativeEnvironment } from './runtime-env.ts';
+export {
+  chooseAuto,
+  decideAuto,
+  decideByMeasurement,
+  measurementKey,
+  measurementsFile,
+  readMeasurement,
+  NATIVE_MARGIN,
+  type AutoBackend,
+  type AutoDecision,
+  type ChooseOptions,
+  type Measurement,
+  type Presence,
+  type StepTime,
+} from './auto-choice.ts';
+export { installedNative, installedTensorflowVersion } from './installed.ts';

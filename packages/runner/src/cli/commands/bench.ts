@@ -1,4 +1,7 @@
+import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
+import type { ResolvedCnnSpec } from '@xp/core';
+import type { SpecBenchResult } from '../../kinds/cnn-classifier/train/bench-spec.ts';
 import { BACKEND_NAMES, checkBackendName, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { loadAndCheck } from '../../run/static-checks.ts';
@@ -28,7 +31,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('bench')
     .description("Time training steps of a spec's model (its batch size, loss and optimizer) on random images after a warm-up. Trains nothing for real, tracks nothing.")
     .argument('<spec>', 'experiment spec (YAML), kind cnn-classifier')
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the spec's, else auto)`)
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')}, or 'all' to time every one set up here and say which auto takes (default: the spec's, else auto)`)
     .option('--batches <n>', 'timed steps; the median is reported', positiveInt, 10)
     .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
     .option('--variant <name>', 'which variant of a sweep (default: the first)')
@@ -36,7 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--workers <n>', "worker threads training data-parallel, 'auto' (every core) or 1..64 (default: the spec's train.workers, else auto)", workersOption)
     .option('--json', 'print {"backend", "batchSize", "threads", "workers", "msPerBatch", "imagesPerSec"}; threads: the cores the steps kept busy')
     .action(async (spec: string, options: BenchCliOptions) => {
-      checkBackendName(options.backend);
+      if (options.backend !== 'all') checkBackendName(options.backend);
       const { variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set });
       const chosen = options.variant === undefined ? variants[0] : variants.find(({ variant }) => variant.name === options.variant);
       if (!chosen) {
@@ -44,7 +47,20 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const variantSpec = chosen.variant.spec;
       if (variantSpec.kind !== 'cnn-classifier') throw new UsageError(`xp bench times cnn-classifier training; this spec is ${variantSpec.kind}`);
-      await startBackend((options.backend ?? variantSpec.backend ?? 'auto') as BackendName);
+      const requested = (options.backend ?? variantSpec.backend ?? 'auto') as BackendName | 'all';
+      if (requested === 'all') {
+        await benchAll(ctx, variantSpec, chosen.variant.name, options);
+        return;
+      }
+      let backend: BackendName = requested;
+      if (requested === 'auto') {
+        await startBackend('auto');
+        const { autoBackendFor } = await import('../../kinds/cnn-classifier/train/auto-backend.ts');
+        const decision = await autoBackendFor(variantSpec, { env: ctx.env });
+        ctx.stderr(`auto: ${decision.backend}, ${decision.reason}\n`);
+        backend = decision.backend;
+      }
+      await startBackend(backend);
       const { benchSpecTraining } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
       const result = await benchSpecTraining(variantSpec, { batches: options.batches, warmup: options.warmup, workers: options.workers });
       const { samplesMs, note, ...summary } = result;
@@ -60,4 +76,59 @@ export function register(program: Command, ctx: CliContext): void {
           `${result.msPerBatch.toFixed(1)} ms per batch (median of ${samplesMs.length}, range ${spread}), ${result.imagesPerSec.toFixed(0)} images/s\n`,
       );
     });
+}
+
+/**
+ * `--backend all`: every backend `auto` can choose that is set up here, timed on the spec's model
+ * (the pure-JavaScript cpu backend is left out: auto never prefers it over wasm), fastest first, then
+ * what auto takes for this model and why; the measurement is recorded for auto to use.
+ */
+async function benchAll(ctx: CliContext, spec: ResolvedCnnSpec, variantName: string, options: BenchCliOptions): Promise<void> {
+  const { nativeInstalled, selectBackend, BackendUnavailableError } = await import('@xp/engine/backend');
+  const { benchSpecTraining } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
+  const { autoBackendFor } = await import('../../kinds/cnn-classifier/train/auto-backend.ts');
+  await startBackend('wasm');
+  const rows: { backend: string; result?: SpecBenchResult; unavailable?: string }[] = [];
+  if (nativeInstalled('tensorflow-gpu')) {
+    try {
+      await selectBackend('tensorflow-gpu');
+      rows.push({ backend: 'tensorflow-gpu', result: await benchSpecTraining(spec, { batches: options.batches, warmup: options.warmup, workers: options.workers }) });
+    } catch (error) {
+      if (!(error instanceof BackendUnavailableError)) throw error;
+      rows.push({ backend: 'tensorflow-gpu', unavailable: error.message });
+    }
+  }
+  // wasm and native CPU are timed by the auto rule's own measurement, with this command's step count.
+  const decision = await autoBackendFor(spec, {
+    env: ctx.env,
+    remeasure: true,
+    batches: options.batches,
+    warmup: options.warmup,
+    workers: options.workers,
+    onMeasured: (backend, result) => rows.push({ backend, result }),
+  });
+  if (!rows.some((r) => r.backend === 'wasm')) {
+    await selectBackend('wasm');
+    rows.push({ backend: 'wasm', result: await benchSpecTraining(spec, { batches: options.batches, warmup: options.warmup, workers: options.workers }) });
+  }
+  if (!nativeInstalled('tensorflow')) rows.push({ backend: 'tensorflow', unavailable: 'not set up (npx xp setup native)' });
+  const timed = rows.filter((r): r is { backend: string; result: SpecBenchResult } => r.result !== undefined).sort((a, b) => a.result.msPerBatch - b.result.msPerBatch);
+  const fastest = timed[0];
+  if (options.json) {
+    ctx.stdout(`${JSON.stringify({
+      variant: variantName,
+      results: timed.map(({ result: { samplesMs: _samples, note: _note, ...summary } }) => summary),
+      unavailable: rows.filter((r) => r.unavailable).map((r) => ({ backend: r.backend, reason: r.unavailable })),
+      fastest: fastest?.backend,
+      auto: { backend: decision.backend, reason: decision.reason },
+    })}\n`);
+    return;
+  }
+  ctx.stdout(`${variantName}, batch ${spec.train.batchSize}, median of ${options.batches} steps (load average ${os.loadavg()[0].toFixed(1)}):\n`);
+  for (const { backend, result } of timed) {
+    const ratio = result.msPerBatch / fastest.result.msPerBatch;
+    ctx.stdout(`  ${backend.padEnd(15)} ${result.msPerBatch.toFixed(1).padStart(8)} ms/batch ${result.imagesPerSec.toFixed(0).padStart(6)} images/s  ${String(result.threads).padStart(2)} thread${result.threads === 1 ? ' ' : 's'}${result.workers > 1 ? ` (${result.workers} workers)` : ''}  ${ratio === 1 ? 'fastest' : `${ratio.toFixed(2)}×`}\n`);
+  }
+  for (const { backend, unavailable } of rows.filter((r) => r.unavailable)) ctx.stdout(`  ${backend.padEnd(15)} not timed: ${unavailable}\n`);
+  ctx.stdout(`fastest: ${fastest.backend}. backend auto takes ${decision.backend}: ${decision.reason}\n`);
 }

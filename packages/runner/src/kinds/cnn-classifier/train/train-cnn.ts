@@ -18,6 +18,7 @@ import { batchesPerEpoch } from '@xp/data';
 import { selectBackend, type BackendRequest } from '@xp/engine';
 import type { RunContext, RunOutcome } from '../../types.ts';
 import { logRunPictures } from '../pictures.ts';
+import { autoBackendFor } from './auto-backend.ts';
 import { CHECKPOINT_DIR, CHECKPOINT_FILES, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainingProgress } from './checkpoint.ts';
 import { loadTrainingData } from './data.ts';
 import { localStep, trainEpoch, type EpochSettings, type EpochStep } from './epoch.ts';
@@ -47,7 +48,14 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     augment: spec.data.augment,
   };
 
-  const backend = await selectBackend(ctx.backend as BackendRequest);
+  let requested = ctx.backend as BackendRequest;
+  if (requested === 'auto') {
+    // Native CPU against the wasm engine is decided by a measurement of this model (kept per machine).
+    const decision = await autoBackendFor(spec, { env: process.env });
+    log(`backend auto: ${decision.backend}, ${decision.reason}`);
+    requested = decision.backend;
+  }
+  const backend = await selectBackend(requested);
   const data = loadTrainingData(spec, ctx.specFile);
   const plan = planWorkers(train.workers, {
     cores: ctx.cpuShare ?? availableCores(),
