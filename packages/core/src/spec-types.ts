@@ -131,7 +131,7 @@ export interface ExperimentSpec {
    */
   seeds?: [number, ...number[]];
   /**
-   * TensorFlow.js backend. 'auto' takes the best one installed: tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), wasm, cpu.
+   * TensorFlow.js backend. 'auto' takes tensorflow-gpu when TensorFlow uses a GPU (xp setup gpu), else between tensorflow (native CPU, xp setup native) and wasm (xp's engine, always installed) the faster for this model by a recorded measurement (native only if at least 10 % faster), else cpu.
    */
   backend?: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
   /**
