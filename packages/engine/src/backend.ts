@@ -11,6 +11,7 @@
  * runner has measured it faster than the wasm engine for the model at hand (@xp/native's auto rule):
  * on small networks it is slower.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -77,6 +78,15 @@ export function nativeInstalled(kind: 'tensorflow-gpu' | 'tensorflow'): boolean 
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether 'auto' should try the GPU package at all: it is installed and an NVIDIA kernel driver is
+ * loaded. Without a driver, loading it would only start TensorFlow on the CPU (and register a second
+ * 'tensorflow' backend next to the CPU package's, with a warning per kernel).
+ */
+export function gpuCandidate(): boolean {
+  return nativeInstalled('tensorflow-gpu') && existsSync('/proc/driver/nvidia/version');
 }
 
 async function tryNative(kind: 'tensorflow-gpu' | 'tensorflow'): Promise<SelectedBackend> {
@@ -163,7 +173,7 @@ export async function selectBackend(requested: BackendRequest): Promise<Selected
     return selected;
   }
   for (const name of AUTO_ORDER) {
-    if (name === 'tensorflow-gpu' && !nativeInstalled(name)) continue;
+    if (name === 'tensorflow-gpu' && !gpuCandidate()) continue;
     try {
       selected = await attempt[name]();
       return selected;

@@ -45,6 +45,7 @@ export {
   selectBackend,
   currentBackend,
   nativeInstalled,
+  gpuCandidate,
   AUTO_ORDER,
   BackendUnavailableError,
   type BackendRequest,

@@ -84,12 +84,12 @@ export function register(program: Command, ctx: CliContext): void {
  * what auto takes for this model and why; the measurement is recorded for auto to use.
  */
 async function benchAll(ctx: CliContext, spec: ResolvedCnnSpec, variantName: string, options: BenchCliOptions): Promise<void> {
-  const { nativeInstalled, selectBackend, BackendUnavailableError } = await import('@xp/engine/backend');
+  const { gpuCandidate, nativeInstalled, selectBackend, BackendUnavailableError } = await import('@xp/engine/backend');
   const { benchSpecTraining } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
   const { autoBackendFor } = await import('../../kinds/cnn-classifier/train/auto-backend.ts');
   await startBackend('wasm');
   const rows: { backend: string; result?: SpecBenchResult; unavailable?: string }[] = [];
-  if (nativeInstalled('tensorflow-gpu')) {
+  if (gpuCandidate()) {
     try {
       await selectBackend('tensorflow-gpu');
       rows.push({ backend: 'tensorflow-gpu', result: await benchSpecTraining(spec, { batches: options.batches, warmup: options.warmup, workers: options.workers }) });
@@ -112,6 +112,7 @@ async function benchAll(ctx: CliContext, spec: ResolvedCnnSpec, variantName: str
     rows.push({ backend: 'wasm', result: await benchSpecTraining(spec, { batches: options.batches, warmup: options.warmup, workers: options.workers }) });
   }
   if (!nativeInstalled('tensorflow')) rows.push({ backend: 'tensorflow', unavailable: 'not set up (npx xp setup native)' });
+  if (nativeInstalled('tensorflow-gpu') && !gpuCandidate()) rows.push({ backend: 'tensorflow-gpu', unavailable: 'set up, but no NVIDIA driver is loaded' });
   const timed = rows.filter((r): r is { backend: string; result: SpecBenchResult } => r.result !== undefined).sort((a, b) => a.result.msPerBatch - b.result.msPerBatch);
   const fastest = timed[0];
   if (options.json) {

@@ -20,11 +20,11 @@ export interface AutoBackendOptions {
 }
 
 export async function autoBackendFor(spec: ResolvedCnnSpec, options: AutoBackendOptions): Promise<AutoDecision> {
-  const { nativeInstalled, selectBackend, BackendUnavailableError } = await import('@xp/engine/backend');
+  const { gpuCandidate, nativeInstalled, selectBackend, BackendUnavailableError } = await import('@xp/engine/backend');
   const { chooseAuto, measurementKey, installedTensorflowVersion } = await import('@xp/native');
   const { benchSpecTraining } = await import('./bench-spec.ts');
   let gpu = false;
-  if (nativeInstalled('tensorflow-gpu')) {
+  if (gpuCandidate()) {
     try {
       await selectBackend('tensorflow-gpu');
       gpu = true;
