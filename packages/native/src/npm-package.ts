@@ -5,8 +5,8 @@
  * registers its backend with the tfjs-core it resolves, and a second copy would register it where
  * xp never looks. It is not a dependency in package.json because `npm ci` would then run its install
  * script, which downloads libtensorflow from storage.googleapis.com; `--no-save --ignore-scripts`
- * keeps package.json and the lock file as they are, so `npm ci` removes it again and
- * `xp setup native` puts it back.
+ * keeps package.json and the lock file as they are, so `npm ci` (or any `npm install`) removes it
+ * again and `xp setup native` puts it back.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,8 +41,24 @@ export function tfjsCoreVersion(root: string): string | undefined {
   return installedVersion(root, '@tensorflow/tfjs-core');
 }
 
+/** The native packages xp setup installs; each install must name the others that are present. */
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] as const;
+
+/**
+ * `npm install --no-save` removes every package that is neither in the lock file nor named on its
+ * command line, so installing one native package would remove the other: both are named, the one
+ * already there at its installed version (npm then leaves it, with its built binding, untouched).
+ */
+export function installArgs(root: string, npmPackage: string, version: string): string[] {
+  const keep = NATIVE_PACKAGES.filter((p) => p !== npmPackage).flatMap((p) => {
+    const installed = installedVersion(root, p);
+    return installed ? [`${p}@${installed}`] : [];
+  });
+  return ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${npmPackage}@${version}`, ...keep];
+}
+
 export async function installBindingPackage(root: string, npmPackage: string, version: string, options: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): Promise<void> {
-  const args = ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${npmPackage}@${version}`];
+  const args = installArgs(root, npmPackage, version);
   const result = await exec('npm', args, { cwd: root, env: options.env, onLine: options.onLine });
   if (result.code !== 0 || installedVersion(root, npmPackage) !== version) {
     const output = `${result.stdout}\n${result.stderr}`;
@@ -52,14 +68,3 @@ export async function installBindingPackage(root: string, npmPackage: string, ve
     });
   }
 }
-
-/** Where the package's own dependencies (node-pre-gyp) resolve from, for a check that they are there. */
-export function resolvesFrom(root: string, npmPackage: string, dependency: string): boolean {
-  try {
-    createRequire(join(packageDir(root, npmPackage), 'package.json')).resolve(`${dependency}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
