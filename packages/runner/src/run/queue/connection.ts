@@ -55,6 +55,9 @@ export async function assertQueueReachable(url: string, timeoutMs = 5_000): Prom
   }
 }
 
+/** What a lost or refused connection says (ioredis and BullMQ pass the socket's error on). */
+const CONNECTION_TROUBLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|Connection is closed/i;
+
 /**
  * Tells the user once when `redis` loses Redis and once when it has it again, instead of a stack per
  * retry; `alsoFrom` are the BullMQ objects on that connection, whose 'error' events (which an
@@ -63,6 +66,8 @@ export async function assertQueueReachable(url: string, timeoutMs = 5_000): Prom
 export function reportOutages(redis: Redis, what: string, log: (line: string) => void, alsoFrom: Array<{ on(event: 'error', listener: (error: Error) => void): unknown }> = []): void {
   let down = false;
   const lost = (error: Error): void => {
+    // Not an outage (a lock that could not be renewed, a script error): said as it is, each time.
+    if (!CONNECTION_TROUBLE.test(`${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}`)) return log(`${what}: ${error.message}`);
     if (down) return;
     down = true;
     log(`${what}: lost Redis (${error.message}); reconnecting`);

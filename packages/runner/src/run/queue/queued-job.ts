@@ -27,6 +27,9 @@ export interface QueuedReport {
   metrics: Record<string, number>;
 }
 
+/** The abort reason of a job its worker gives back to the queue (SIGINT/SIGTERM): not the user's kill, not a prune. */
+export const HANDED_BACK = 'xp:handed-back';
+
 /** How many times a job that fails by itself (a bug, bad data) is tried in all before it ends as an error. */
 export const JOB_ATTEMPTS = 3;
 

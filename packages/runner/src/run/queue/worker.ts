@@ -1,7 +1,8 @@
 /**
- * `xp worker`: a BullMQ Worker that takes xp's jobs from the queue and runs each with runJob, one at
- * a time in this process (`--concurrency N` starts N such processes: one wasm instance trains on one
- * core, as with `xp run --jobs N`).
+ * `xp worker`: a BullMQ Worker that takes xp's jobs from the queue, one at a time, and runs each with
+ * runJob in a process of its own (./job-process.ts), so that training never keeps this event loop from
+ * renewing the job's lock (`--concurrency N` starts N workers: one wasm instance trains on one core, as
+ * with `xp run --jobs N`).
  *
  * What BullMQ does for us: a job's lock is renewed while it runs, and a worker that stops renewing it
  * (killed, its machine gone) loses the job to another at the next stalled-job check (lockSeconds);
@@ -15,17 +16,12 @@ import { availableParallelism, hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openTrackingStore, parseTrackingUri, resolveTrackingUri } from '@xp/tracking';
-import { quietTensorFlow, startBackend, type BackendName } from '../backend-choice.ts';
 import { jobContentHash } from '../job-hash.ts';
-import { PRUNED, type JobResult } from '../job.ts';
+import type { JobResult } from '../job.ts';
 import { cachedResult, findCachedRuns } from '../run-cache.ts';
-import { runJob } from '../run-job.ts';
-import { prepareAttempt } from './attempt-run.ts';
 import { QUEUE_NAME, QUEUE_PREFIX, queueConnection, reportOutages } from './connection.ts';
-import { JOB_ATTEMPTS, stopKey, type QueuedJobData, type QueuedReport } from './queued-job.ts';
-
-/** The abort reason of a job this worker gives back to the queue (SIGINT/SIGTERM): not the user's kill, not a prune. */
-const HANDED_BACK = 'xp:handed-back';
+import { JobProcessHost } from './job-process-host.ts';
+import { HANDED_BACK, JOB_ATTEMPTS, stopKey, type QueuedJobData, type QueuedReport } from './queued-job.ts';
 /** An idle worker with --exit-when-idle looks at the queue this often, and leaves after finding it empty this long. */
 const IDLE_CHECK_MS = 1_000;
 const IDLE_GRACE_MS = 3_000;
@@ -62,10 +58,15 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
   const queue = new Queue<QueuedJobData, JobResult>(QUEUE_NAME, { connection: queueRedis, prefix: QUEUE_PREFIX });
   const running = new Map<string, AbortController>();
   const me = `${hostname()}:${process.pid}`;
+  const jobProcess = new JobProcessHost(options.cwd, options.env);
+  jobProcess.warm();
+  // The job's process must not outlive its worker (it also leaves when the IPC channel closes).
+  const killJobProcess = (): void => jobProcess.stop('kill');
+  process.on('exit', killJobProcess);
 
   const worker = new Worker<QueuedJobData, JobResult>(
     QUEUE_NAME,
-    (job, token) => processJob(job, token, { ...options, keys: queueRedis, running, me, summary }),
+    (job, token) => processJob(job, token, { ...options, keys: queueRedis, running, jobProcess, me, summary }),
     {
       connection: workerRedis,
       prefix: QUEUE_PREFIX,
@@ -107,6 +108,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     // Waits for the running job: it has been asked to hand itself back, or the queue is empty.
     await worker.close();
     await runningWorker.catch(() => undefined);
+    jobProcess.stop();
+    process.off('exit', killJobProcess);
     await queue.close();
     workerRedis.disconnect();
     queueRedis.disconnect();
@@ -137,6 +140,8 @@ async function untilIdle(queue: Queue<QueuedJobData, JobResult>, running: Map<st
 interface ProcessContext extends QueueWorkerOptions {
   keys: Redis;
   running: Map<string, AbortController>;
+  /** Where jobs train. */
+  jobProcess: JobProcessHost;
   me: string;
   summary: WorkerSummary;
 }
@@ -148,8 +153,7 @@ async function processJob(bullJob: BullJob<QueuedJobData, JobResult>, token: str
   const log = (line: string): void => ctx.log(`[${job.name}] ${line}`);
   // attemptsMade counts failed tries; attemptsStarted also counts starts a dead worker never finished.
   const retaken = (bullJob.attemptsStarted ?? 0) > bullJob.attemptsMade + 1 ? ', taken again after its worker stopped' : '';
-  const attempt = `attempt ${bullJob.attemptsMade + 1} of ${bullJob.opts.attempts ?? 1}${retaken}`;
-  log(`taken by ${ctx.me} (${attempt})`);
+  log(`taken by ${ctx.me} (attempt ${bullJob.attemptsMade + 1} of ${bullJob.opts.attempts ?? 1}${retaken})`);
 
   const uri = ctx.trackingUri ?? job.trackingUri;
   const location = parseTrackingUri(resolveTrackingUri(uri, ctx.env), ctx.cwd);
@@ -160,13 +164,10 @@ async function processJob(bullJob: BullJob<QueuedJobData, JobResult>, token: str
         `(mlflow server --serve-artifacts; xp run --tracking-uri http://HOST:PORT) or mount that directory at the same path on every worker`,
     );
   }
-  const store = openTrackingStore({ uri, cwd: ctx.cwd, env: ctx.env, log });
-  if (job.spec.kind === 'cnn-classifier') await startBackend(job.backend as BackendName);
-  else await quietTensorFlow();
-
   if (!data.force) {
     const hash = jobContentHash(job);
     try {
+      const store = openTrackingStore({ uri, cwd: ctx.cwd, env: ctx.env, log });
       const cached = (await findCachedRuns(store, job.experimentId, [hash])).get(hash);
       if (cached) {
         log(`cached: run ${cached.runId} finished it already; not trained again`);
@@ -182,32 +183,28 @@ async function processJob(bullJob: BullJob<QueuedJobData, JobResult>, token: str
   ctx.running.set(jobId, controller);
   if (ctx.signal.aborted) controller.abort(HANDED_BACK);
   try {
-    const prepared = await prepareAttempt(store, {
-      earlierRunId: data.runId,
-      onCreated: (runId) => bullJob.updateData({ ...data, runId }),
-      workerTags: { 'xp.worker': ctx.me, 'xp.queueJob': jobId },
-      log,
-    });
-    const cpuShare = Math.max(1, ctx.cores ?? availableParallelism());
-    const { result } = await runJob(
-      { ...job, resumeFrom: prepared.resumeFrom, cpuShare },
+    const ended = await ctx.jobProcess.run(
+      { job, earlierRunId: data.runId, trackingUri: ctx.trackingUri, cores: Math.max(1, ctx.cores ?? availableParallelism()), workerTags: { 'xp.worker': ctx.me, 'xp.queueJob': jobId } },
       {
-        store: prepared.store,
         log,
-        signal: controller.signal,
+        // Recorded before training starts, so that whoever takes the job next continues this run.
+        created: (runId) => bullJob.updateData({ ...data, runId }),
         report: (step, metrics) => {
           const report: QueuedReport = { step, metrics };
           bullJob.updateProgress(report).catch(() => undefined);
           // The follower's scheduler may have asked for a stop; a check per report is its chance.
           ctx.keys.exists(stopKey(jobId)).then(
             (found) => {
-              if (found > 0 && !controller.signal.aborted) controller.abort(PRUNED);
+              if (found > 0) ctx.jobProcess.prune();
             },
             () => undefined,
           );
         },
       },
+      controller.signal,
     );
+    if (ended.result === undefined) throw new Error(ended.crash);
+    const { result } = ended;
     if (result.status === 'killed' && controller.signal.reason === HANDED_BACK) {
       log('saved and handed back to the queue; another worker continues it');
       ctx.summary.handedBack += 1;
@@ -223,3 +220,4 @@ async function processJob(bullJob: BullJob<QueuedJobData, JobResult>, token: str
     ctx.running.delete(jobId);
   }
 }
+
