@@ -34,6 +34,11 @@ function summary(result: SetupResult): string {
     `  self-test: loads in ${(r.loadMs / 1000).toFixed(1)} s; convolution gradient vs the cpu backend ${r.gradientRelError.toExponential(1)} (limit ${GRADIENT_TOLERANCE}); one training step of a small convnet (batch 32) ${r.stepMs.toFixed(0)} ms, loss ${r.stepLoss.toFixed(3)}`,
   ];
   if (result.target === 'gpu') {
+    const libs = result.cudaLibraries;
+    if (libs) {
+      const failed = Object.entries(libs.failed);
+      lines.push(`  CUDA libraries in deps/nvidia: ${libs.loaded.length} of ${libs.loaded.length + failed.length} load${failed.length === 0 ? '' : `; not: ${failed.map(([lib, why]) => `${lib} (${why})`).join(', ')}`}`);
+    }
     lines.push(`  GPU: ${r.usingGpu ? 'used' : 'not used'}`);
     for (const line of r.gpuLog ?? []) lines.push(`    ${line}`);
   }
@@ -65,6 +70,11 @@ export async function runSetupCommand(target: NativeTarget, options: SetupComman
   view.close();
   if (options.json) io.stdout(`${JSON.stringify(result)}\n`);
   else io.stdout(summary(result));
+  const brokenLibraries = Object.entries(result.cudaLibraries?.failed ?? {}).filter(([, why]) => !/libcuda\.so\.1/.test(why));
+  if (brokenLibraries.length > 0) {
+    io.stderr(`xp setup gpu: NVIDIA's libraries were placed but ${brokenLibraries.map(([lib]) => lib).join(', ')} do not load; rerun with --force\n`);
+    return 1;
+  }
   if (target === 'gpu' && !result.report.usingGpu) {
     if (result.driver) {
       io.stderr('xp setup gpu: the GPU binding is built and loads, but TensorFlow uses no GPU although an NVIDIA driver is installed; its own lines above say why (a library it could not load, a driver older than CUDA 12 needs)\n');

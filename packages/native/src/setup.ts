@@ -19,6 +19,7 @@ import { LIBRARIES, packageLayout } from './layout.ts';
 import { installBindingPackage, installedVersion, packageDir, tfjsCoreVersion, tfjsRoot } from './npm-package.ts';
 import { pipDownload, type DownloadProgress } from './pip-download.ts';
 import { placeLibraries } from './place.ts';
+import { checkCudaLibraries, type CudaLibraryCheck } from './cuda-libraries.ts';
 import { checkPrerequisites, type DriverInfo } from './prerequisites.ts';
 import { selfTest, type SelfTestReport } from './self-test.ts';
 import { readStamp, sameStamp, writeStamp, type NativeStamp } from './stamp.ts';
@@ -56,6 +57,8 @@ export interface SetupResult {
   cudaWheels: string[];
   driver?: DriverInfo;
   report: SelfTestReport;
+  /** GPU: whether NVIDIA's placed libraries load (each with what it needs from the others). */
+  cudaLibraries?: CudaLibraryCheck;
   /** Steps a previous setup had already done. */
   skipped: string[];
 }
@@ -155,6 +158,7 @@ export async function setupNative(options: SetupOptions): Promise<SetupResult> {
     writeStamp(layout.buildStamp, stamp);
   }
   const report = await selfTest(info.npmPackage, { cwd: root, env });
+  const cudaLibraries = options.target === 'gpu' ? await checkCudaLibraries(layout, tools.python) : undefined;
 
   return {
     target: options.target,
@@ -165,6 +169,7 @@ export async function setupNative(options: SetupOptions): Promise<SetupResult> {
     cudaWheels: cudaWheels.map((w) => basename(w.path)),
     driver: tools.driver,
     report,
+    ...(cudaLibraries ? { cudaLibraries } : {}),
     skipped,
   };
 }
