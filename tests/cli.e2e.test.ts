@@ -83,7 +83,8 @@ describe('xp plan on the Part II specs', () => {
       experiment: 'cnn-19816',
       variants: [{ name: 'cnn-19816', overrides: {}, params: 19816, withinBudget: true, spec: expect.any(Object) }],
       seeds: [1],
-      runs: [{ name: 'cnn-19816', variant: 'cnn-19816', seed: 1 }],
+      // Not cached: no earlier run of it in ./mlruns (the run cache, run/run-cache.ts).
+      runs: [{ name: 'cnn-19816', variant: 'cnn-19816', seed: 1, cached: null }],
     });
     // The resolved form: the schema's defaults are there, written out, though the file leaves them out.
     const spec = plan.variants[0].spec;

@@ -22,8 +22,8 @@ describe('xp plan --seeds', () => {
     expect(plan.seeds).toEqual([3, 7]);
     expect(plan.runs).toHaveLength(12);
     expect(plan.runs.slice(0, 2)).toEqual([
-      { name: 'lr=0.1_seed=3', variant: 'lr=0.1', seed: 3 },
-      { name: 'lr=0.1_seed=7', variant: 'lr=0.1', seed: 7 },
+      { name: 'lr=0.1_seed=3', variant: 'lr=0.1', seed: 3, cached: null },
+      { name: 'lr=0.1_seed=7', variant: 'lr=0.1', seed: 7, cached: null },
     ]);
   });
 
