@@ -105,6 +105,20 @@ print(json.dumps([{"number": t.number, "state": t.state.name, "value": t.value, 
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('8 finished already, 0 to run');
   });
+
+  it('a study store Optuna cannot open: its error in one line, exit 1, and no run created', async () => {
+    const broken = tempDir('xp-optuna-broken-');
+    writeFileSync(join(broken, 'search.yaml'), SPEC);
+    mkdirSync(join(broken, 'studies'));
+    writeFileSync(join(broken, 'studies', 'toy.db'), 'not a sqlite database, whatever its name says\n'.repeat(200));
+    const result = xp(['run', 'search.yaml', '--tracking-uri', join(broken, 'mlruns')], { cwd: broken, timeoutMs: 120_000 });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^xp: optuna \(open\): .*not a database/m);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const store = openTrackingStore({ uri: join(broken, 'mlruns'), cwd: broken, env: {} });
+    const experiment = await store.findExperiment('toy-tpe');
+    expect(experiment ? await store.listRuns(experiment.experimentId) : []).toEqual([]);
+  }, 150_000);
 });
 
 describe('an Optuna search without Optuna', () => {

@@ -32,6 +32,14 @@ describe('--seeds', () => {
     expect(parseSeedsOption(' 0, 2 ')).toEqual([0, 2]);
   });
 
+  it('reads A..B as the seeds from A to B, so one other seed is 7..7', () => {
+    expect(parseSeedsOption('3..5')).toEqual([3, 4, 5]);
+    expect(parseSeedsOption('7..7')).toEqual([7]);
+    expect(parseSeedsOption(' 0 .. 2 ')).toEqual([0, 1, 2]);
+    expect(() => parseSeedsOption('5..3')).toThrow(/a range must run upwards \(3\.\.5\?\)/);
+    for (const bad of ['1...3', '..3', '3..', '1..1001', '1..2,4']) expect(() => parseSeedsOption(bad), bad).toThrow(SeedsOptionError);
+  });
+
   it('refuses what is not a count or a list of distinct whole numbers', () => {
     for (const bad of ['0', '-1', '1.5', 'a', '3,3', '', '2,', '1001']) expect(() => parseSeedsOption(bad), bad).toThrow(SeedsOptionError);
   });

@@ -10,13 +10,20 @@ const MAX_SEEDS = 1000;
 
 export class SeedsOptionError extends Error {
   constructor(readonly text: string, reason: string) {
-    super(`--seeds ${JSON.stringify(text)}: ${reason}; expected a count N (seeds 1..N) or a comma-separated list of seeds, e.g. --seeds 5 or --seeds 3,7,11`);
+    super(`--seeds ${JSON.stringify(text)}: ${reason}; expected a count N (seeds 1..N), a range A..B or a comma-separated list of seeds, e.g. --seeds 5, --seeds 3..5 or --seeds 3,7,11`);
     this.name = 'SeedsOptionError';
   }
 }
 
-/** `--seeds 5` is seeds 1..5; `--seeds 3,7,11` is those three. */
+/** `--seeds 5` is seeds 1..5; `--seeds 3..5` is seeds 3, 4, 5 (`7..7` is seed 7 alone); `--seeds 3,7,11` is those three. */
 export function parseSeedsOption(text: string): number[] {
+  const range = /^\s*(\d+)\s*\.\.\s*(\d+)\s*$/.exec(text);
+  if (range) {
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    if (from > to) throw new SeedsOptionError(text, `a range must run upwards (${to}..${from}?)`);
+    if (to - from + 1 > MAX_SEEDS) throw new SeedsOptionError(text, `more than ${MAX_SEEDS} seeds`);
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  }
   const parts = text.split(',').map((part) => part.trim());
   if (parts.some((part) => !/^\d+$/.test(part))) throw new SeedsOptionError(text, 'not a whole number or list of whole numbers');
   const numbers = parts.map(Number);

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { SpecError } from '@xp/core';
 import { UsageError, type CliContext } from './context.ts';
+import { OptunaBridgeError } from '../run/sweepers/optuna-bridge.ts';
 import { register as registerValidate } from './commands/validate.ts';
 import { register as registerPlan } from './commands/plan.ts';
 import { register as registerSummary } from './commands/summary.ts';
@@ -68,6 +69,11 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
     if (error instanceof UsageError) {
       ctx.stderr(`xp: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof OptunaBridgeError) {
+      // Optuna's own words (a storage it cannot open, a study made the other way round) say enough.
+      ctx.stderr(`xp: ${error.message}\n`);
+      return 1;
     }
     ctx.stderr(`xp: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
