@@ -10,6 +10,7 @@
  *   says so; `--force --detach` enqueues it again, `xp status` follows it, and a worker trains it anew.
  * - A job that fails by itself is tried three times, then ends as an error with its message.
  * - Redis restarted mid-sweep: workers and follower reconnect and the sweep completes.
+ * - A job the follower's scheduler stops (median stopping) ends as pruned on its worker, its run KILLED.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -297,6 +298,60 @@ constraints:
       expect(runs.map((r) => r.info.status)).toEqual(['FAILED']);
       expect(runs[0].info.run_id).toBe(run.runId);
       expect(runs[0].tags['xp.message']).toMatch(/no-such-mnist/);
+    },
+    LONG,
+  );
+
+  it(
+    "stops a queued job when the follower's scheduler says so: pruned, its run KILLED, its history cut",
+    async () => {
+      const queue = `${redis.url}/4`;
+      const specDir = join(dir, 'median');
+      mkdirSync(specDir, { recursive: true });
+      // Two learning rates, one worker: the good one runs first and alone; the hopeless one (lr 1e-6)
+      // is below its epoch-1 accuracy at once, so median stopping asks for a stop, which the worker
+      // sees at the job's next report.
+      writeFileSync(
+        join(specDir, 'median.yaml'),
+        `name: cnn-queue-median
+kind: cnn-classifier
+seed: 1
+backend: wasm
+data: {trainLimit: 4000, testLimit: 500}
+model:
+  blocks:
+    features: [{conv2d: {filters: 4, kernel: 3}}, relu, batchnorm, {maxpool: {size: 2}}]
+    head: [flatten, {dropout: 0.1}, {dense: {units: 10}}, log-softmax]
+train: {epochs: 4, batchSize: 32, optimizer: sgd, lr: 0.05, workers: 1}
+constraints:
+  requireLayers: [batchnorm, dropout, dense]
+sweep:
+  grid:
+    train.lr: [0.05, 0.000001]
+  scheduler:
+    median: {metric: test_accuracy, mode: max, grace: 1, minJobs: 1}
+`,
+      );
+      const follower = start(['run', 'median.yaml', '--queue', queue, '--tracking-uri', server.url, '--json'], specDir);
+      await waitFor('the sweep to be enqueued', () => /2 job\(s\) enqueued/.test(follower.output()) || undefined, 300_000);
+      const worker = start(workerArgs(queue, server.url), join(dir, 'worker-f'));
+      expect(await follower.exited, follower.output()).toBe(0);
+      expect(await worker.exited, worker.output()).toBe(0);
+      expect(follower.output()).toMatch(/lr=0\.000001: asking its worker to stop it/);
+      const report = lastJson<{ runs: RunJson[] }>(stdoutOf(follower));
+      expect(report.runs.map((r) => [r.name, r.status])).toEqual([
+        ['lr=0.05', 'passed'],
+        ['lr=0.000001', 'pruned'],
+      ]);
+      const runs = await jobRunsOf(server.url, 'cnn-queue-median');
+      const byName = Object.fromEntries(runs.map((r) => [r.tags['mlflow.runName'], r]));
+      expect(byName['lr=0.05'].info.status).toBe('FINISHED');
+      expect(byName['lr=0.000001'].info.status).toBe('KILLED');
+      expect(byName['lr=0.000001'].tags['xp.status']).toBe('pruned');
+      expect(await history(server.url, byName['lr=0.05'].info.run_id, 'test_accuracy')).toHaveLength(4);
+      const cut = await history(server.url, byName['lr=0.000001'].info.run_id, 'test_accuracy');
+      expect(cut.length).toBeGreaterThanOrEqual(1);
+      expect(cut.length).toBeLessThan(4);
     },
     LONG,
   );
