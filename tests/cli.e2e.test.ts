@@ -48,6 +48,15 @@ describe('xp on bad input', () => {
     expect(xp(['run', 'ok.yaml', '--backend', 'tpu'], { cwd: dir })).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown backend 'tpu'/) });
     expect(existsSync(join(dir, 'mlruns'))).toBe(false);
   });
+
+  it('--detach on a sweep that needs a follower (a scheduler, Optuna): exit 2 before anything is enqueued', () => {
+    const dir = tempDir();
+    // Nothing listens on port 1: reaching Redis at all would fail differently.
+    const result = xp(['run', join(REPO, 'experiments/toy-asha-search.yaml'), '--queue', 'redis://127.0.0.1:1', '--detach'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^xp: --detach: sweep\.scheduler stops jobs from the reports it follows/m);
+    expect(existsSync(join(dir, 'mlruns'))).toBe(false);
+  });
 });
 
 describe('xp help', () => {

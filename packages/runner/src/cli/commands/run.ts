@@ -61,6 +61,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (options.detach && optunaSearchOf(checked.experiment.spec)) {
         throw new UsageError('--detach: an Optuna search chooses each trial from the results of those before it, so it cannot enqueue its trials and leave; run it without --detach (with --queue its trials still train on the workers)');
       }
+      if (options.detach && checked.experiment.spec.sweep?.scheduler) {
+        throw new UsageError("--detach: sweep.scheduler stops jobs from the reports it follows, and a detached sweep has no one following them, so every job would run to its end; run it without --detach (with --queue its jobs still train on the workers)");
+      }
       const backend = options.backend ?? checked.experiment.spec.backend;
       // A backend that is not installed is refused before any run exists.
       if (checked.experiment.spec.kind === 'cnn-classifier') await startBackend(backend as BackendName);
