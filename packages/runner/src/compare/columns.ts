@@ -32,7 +32,9 @@ export function runColumns(report: ComparisonReport): Column<ComparedRun>[] {
   if (new Set(report.runs.map((run) => run.seed)).size > 1 || report.grouped) {
     columns.push({ header: 'seed', numeric: true, text: (run) => (run.seed === null ? MISSING : String(run.seed)), sortValue: (run) => run.seed });
   }
-  columns.push({ header: 'status', numeric: false, text: (run) => run.status, sortValue: (run) => run.status });
+  const notCounted = new Set(report.groups.flatMap((group) => group.notCounted.map((run) => run.runId)));
+  const status = (run: ComparedRun) => (notCounted.has(run.runId) ? `${run.status} (not counted)` : run.status);
+  columns.push({ header: 'status', numeric: false, text: status, sortValue: status });
   columns.push(...axisColumns<ComparedRun>(report.axes, (run) => run.params));
   columns.push({
     header: metricHeader(report),
@@ -75,7 +77,9 @@ export function groupColumns(report: ComparisonReport): Column<VariantGroup>[] {
     {
       header: 'seeds',
       numeric: false,
-      text: (g) => [g.seeds.join(','), g.runs.length > g.seeds.length ? `${g.runs.length - g.seeds.length} unknown` : ''].filter(Boolean).join(' + '),
+      text: (g) =>
+        [g.seeds.join(','), g.runs.length > g.seeds.length ? `${g.runs.length - g.seeds.length} unknown` : ''].filter(Boolean).join(' + ') +
+        (g.notCounted.length ? ` (${g.notCounted.length} earlier run(s) not counted)` : ''),
       sortValue: (g) => g.runs.length,
     },
     {

@@ -137,6 +137,7 @@ function groupJson(group: VariantGroup) {
     seeds: group.seeds,
     runIds: group.runs.map((run) => run.runId),
     count: group.runs.length,
+    notCounted: group.notCounted.map((run) => run.runId),
     passing: group.passing,
     required: group.required,
     verdict: group.verdict,

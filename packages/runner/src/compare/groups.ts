@@ -4,6 +4,11 @@
  * deviation, min and max of the ranking metric, and by the epoch at which the accuracy threshold was first
  * reached. The variant is the run's xp.variant tag (its name without the seed); the seed is its xp.seed
  * tag, else its `seed` param (runs recorded before seeds were an axis), else unknown.
+ *
+ * A seed counts once. Where a variant ran on the same seed more than once (one `xp run --set seed=N` per
+ * seed, a rerun, a run that crashed and was run again; seen with `xp compare --all`), the run that counts is
+ * the latest that reached a verdict (passed, failed, pruned), else the latest; the others are listed as
+ * not counted and enter neither the verdict nor the statistics.
  */
 import type { MetricDirection } from '../kinds/types.ts';
 import type { ComparedRun } from './compared-run.ts';
@@ -26,8 +31,10 @@ export type GroupVerdict = 'passed' | 'failed' | 'killed' | 'running' | 'pruned'
 
 export interface VariantGroup {
   variant: string;
-  /** Best first, as in the report. */
+  /** The runs that count, one per seed (and every run of unknown seed); best first, as in the report. */
   runs: ComparedRun[];
+  /** Runs of a seed that another run of the group answers for (see above); oldest last. */
+  notCounted: ComparedRun[];
   /** The known seeds, ascending (runs of unknown seed are counted in runs, not listed here). */
   seeds: number[];
   passing: number;
@@ -40,7 +47,7 @@ export interface VariantGroup {
    * weak trial, neither passed nor failed), as `xp run` judges it.
    */
   verdict: GroupVerdict;
-  /** Of the ranking metric; null where no run has it (never trained). */
+  /** Of the ranking metric over the runs that count and have ended; null where none has it. */
   metric: Stats | null;
   /** Of the first epoch reaching constraints.minTestAccuracy, over the runs that reached it; null where the runs have no threshold. */
   thresholdEpoch: (Partial<Stats> & { threshold: number; reached: number }) | null;
@@ -88,7 +95,29 @@ export function groupByVariant(runs: readonly ComparedRun[], options: GroupOptio
   return groups.sort((a, b) => early(a) - early(b) || compareMeans(a.metric?.mean, b.metric?.mean, options.direction) || order.get(a)! - order.get(b)!);
 }
 
-function toGroup(variant: string, runs: ComparedRun[], options: GroupOptions): VariantGroup {
+/** Statuses that are a verdict on the seed; a run with another (running, killed, error) yields to one of these. */
+const DECIDED = new Set(['passed', 'failed', 'pruned', 'finished']);
+
+/** Splits a variant's runs (ranked) into those that count, one per seed, and the rest. */
+export function countedRuns(runs: readonly ComparedRun[]): { counted: ComparedRun[]; notCounted: ComparedRun[] } {
+  const answering = new Map<number, ComparedRun>();
+  for (const run of runs) {
+    if (run.seed === null) continue;
+    const held = answering.get(run.seed);
+    const rank = (r: ComparedRun) => [Number(DECIDED.has(r.status)), r.startTime] as const;
+    if (!held) answering.set(run.seed, run);
+    else {
+      const [a, b] = [rank(run), rank(held)];
+      if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) answering.set(run.seed, run);
+    }
+  }
+  const counted = runs.filter((run) => run.seed === null || answering.get(run.seed) === run);
+  const notCounted = runs.filter((run) => !counted.includes(run)).sort((a, b) => b.startTime - a.startTime);
+  return { counted, notCounted };
+}
+
+function toGroup(variant: string, all: ComparedRun[], options: GroupOptions): VariantGroup {
+  const { counted: runs, notCounted } = countedRuns(all);
   const seeds = [...new Set(runs.map((run) => run.seed).filter((seed): seed is number => seed !== null))].sort((a, b) => a - b);
   const passing = runs.filter(isPassing).length;
   const planned = Math.max(runs.length, options.expectedSeeds ?? 0);
@@ -109,11 +138,13 @@ function toGroup(variant: string, runs: ComparedRun[], options: GroupOptions): V
   return {
     variant,
     runs,
+    notCounted,
     seeds,
     passing,
     required,
     verdict,
-    metric: stats(runs.map((run) => run.metrics[options.metric]).filter((v): v is number => v !== undefined)),
+    // A run still going has no final value yet: its latest would pull the mean down (or up) for nothing.
+    metric: stats(runs.filter((run) => run.status !== 'running').map((run) => run.metrics[options.metric]).filter((v): v is number => v !== undefined)),
     thresholdEpoch,
   };
 }

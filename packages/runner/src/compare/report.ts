@@ -89,9 +89,9 @@ export async function buildComparison(reader: TrackingReader, options: CompareOp
   rows.sort((a, b) => standing(a, metric) - standing(b, metric) || compareByMetric(a.metrics[metric], b.metrics[metric], sort) || a.startTime - b.startTime);
   const expectedSeeds = parent?.params.seeds ? parent.params.seeds.split(',').filter(Boolean).length : undefined;
   const groups = groupByVariant(rows, { metric, direction: sort, expectedSeeds });
-  const grouped = groups.some((group) => group.runs.length > 1);
-  // Over seeds, the runs follow their variants (best variant first, its seeds best first).
-  if (grouped) rows.splice(0, rows.length, ...groups.flatMap((group) => group.runs));
+  const grouped = groups.some((group) => group.runs.length > 1 || group.notCounted.length > 0);
+  // Over seeds, the runs follow their variants (best variant first, its seeds best first, then the runs not counted).
+  if (grouped) rows.splice(0, rows.length, ...groups.flatMap((group) => [...group.runs, ...group.notCounted]));
 
   const varied = variedParams(selected);
   const shape = varied.length ? await loadSweepShape(reader, parent ? [parent, ...selected] : selected) : null;

@@ -46,6 +46,28 @@ beforeAll(async () => {
       histories: { test_accuracy: [...accuracy] },
     });
   }
+  // One `xp run --set seed=N` per seed, with what real use leaves behind: a run that crashed at its
+  // start and was run again, a rerun still going, and a seed run twice to the end.
+  const reruns = await store.getOrCreateExperiment('reruns');
+  const runs: Array<[number, string, number[]]> = [
+    [1, 'error', []],
+    [1, 'passed', [0.99, 0.9941]],
+    [2, 'failed', [0.99, 0.9931]],
+    [2, 'passed', [0.99, 0.9945]],
+    [3, 'failed', [0.99, 0.9939]],
+    [2, 'running', [0.98]],
+    [4, 'running', [0.97]],
+  ];
+  for (const [seed, status, accuracy] of runs) {
+    await recordRun(store, reruns, {
+      name: 'cnn-19816',
+      tags: { ...CNN_TAGS, 'xp.variant': 'cnn-19816', 'xp.seed': String(seed), 'xp.status': status },
+      params: { kind: 'cnn-classifier', 'train.epochs': 2, 'constraints.minTestAccuracy': 0.994, seed },
+      histories: accuracy.length ? { test_accuracy: accuracy } : undefined,
+      end: status === 'running' ? null : status === 'passed' ? 'FINISHED' : 'FAILED',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5)); // distinct start times: the latest decided run counts
+  }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -95,6 +117,21 @@ describe('xp compare over seeds', () => {
     expect(report.groups).toHaveLength(1);
     expect(report.groups[0]).toMatchObject({ variant: 'cnn-19816', seeds: [1, 2], count: 3, passing: 2, required: 3, verdict: 'failed', min: 0.9938, max: 0.995 });
     expect(report.groups[0].thresholdEpoch).toMatchObject({ reached: 2, mean: 2 });
+  });
+
+  it('counts each seed once: its latest run with a verdict; crashed, superseded and running reruns are listed, not counted; values of runs still going are no result', async () => {
+    const report = JSON.parse((await xp(['compare', '--experiment', 'reruns', '--all', '--format', 'json'])).stdout);
+    expect(report.groups).toHaveLength(1);
+    const [group] = report.groups;
+    // Seed 4's only run is still going: it counts for the verdict, but its value so far is not a result.
+    expect(group).toMatchObject({ seeds: [1, 2, 3, 4], count: 4, passing: 2, required: 4, verdict: 'failed', min: 0.9939, max: 0.9945, withMetric: 3 });
+    expect(group.mean).toBeCloseTo((0.9941 + 0.9945 + 0.9939) / 3, 12);
+    expect(group.notCounted).toHaveLength(3);
+    const statusOf = (id: string) => report.runs.find((run: { runId: string }) => run.runId === id).status;
+    expect(group.notCounted.map(statusOf).sort()).toEqual(['error', 'failed', 'running']);
+    const table = (await xp(['compare', '--experiment', 'reruns', '--all'])).stdout;
+    expect(table).toMatch(/│ 1,2,3,4 \(3 earlier run\(s\) not counted\)/);
+    expect(table.match(/\(not counted\)/g)).toHaveLength(3);
   });
 
   it('the table shows the variants over seeds, then the runs; --runs only the runs', async () => {
