@@ -98,18 +98,16 @@ export function groupByVariant(runs: readonly ComparedRun[], options: GroupOptio
 /** Statuses that are a verdict on the seed; a run with another (running, killed, error) yields to one of these. */
 const DECIDED = new Set(['passed', 'failed', 'pruned', 'finished']);
 
+/** Positive where `a` answers for its seed rather than `b`: a verdict first, then the later start. */
+const outranks = (a: ComparedRun, b: ComparedRun): number => Number(DECIDED.has(a.status)) - Number(DECIDED.has(b.status)) || a.startTime - b.startTime;
+
 /** Splits a variant's runs (ranked) into those that count, one per seed, and the rest. */
-export function countedRuns(runs: readonly ComparedRun[]): { counted: ComparedRun[]; notCounted: ComparedRun[] } {
+function countedRuns(runs: readonly ComparedRun[]): { counted: ComparedRun[]; notCounted: ComparedRun[] } {
   const answering = new Map<number, ComparedRun>();
   for (const run of runs) {
     if (run.seed === null) continue;
     const held = answering.get(run.seed);
-    const rank = (r: ComparedRun) => [Number(DECIDED.has(r.status)), r.startTime] as const;
-    if (!held) answering.set(run.seed, run);
-    else {
-      const [a, b] = [rank(run), rank(held)];
-      if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) answering.set(run.seed, run);
-    }
+    if (!held || outranks(run, held) > 0) answering.set(run.seed, run);
   }
   const counted = runs.filter((run) => run.seed === null || answering.get(run.seed) === run);
   const notCounted = runs.filter((run) => !counted.includes(run)).sort((a, b) => b.startTime - a.startTime);
