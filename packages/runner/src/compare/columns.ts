@@ -79,7 +79,7 @@ export function groupColumns(report: ComparisonReport): Column<VariantGroup>[] {
       numeric: false,
       text: (g) =>
         [g.seeds.join(','), g.runs.length > g.seeds.length ? `${g.runs.length - g.seeds.length} unknown` : ''].filter(Boolean).join(' + ') +
-        (g.notCounted.length ? ` (${g.notCounted.length} earlier run(s) not counted)` : ''),
+        (g.notCounted.length ? ` (${g.notCounted.length} other run(s) not counted)` : ''),
       sortValue: (g) => g.runs.length,
     },
     {

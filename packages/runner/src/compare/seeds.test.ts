@@ -130,7 +130,7 @@ describe('xp compare over seeds', () => {
     const statusOf = (id: string) => report.runs.find((run: { runId: string }) => run.runId === id).status;
     expect(group.notCounted.map(statusOf).sort()).toEqual(['error', 'failed', 'running']);
     const table = (await xp(['compare', '--experiment', 'reruns', '--all'])).stdout;
-    expect(table).toMatch(/│ 1,2,3,4 \(3 earlier run\(s\) not counted\)/);
+    expect(table).toMatch(/│ 1,2,3,4 \(3 other run\(s\) not counted\)/);
     expect(table.match(/\(not counted\)/g)).toHaveLength(3);
   });
 

@@ -19,7 +19,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--set <path=value>', 'override a field (repeatable)', setOption, [])
     .option('-m, --multirun', MULTIRUN_HELP)
     .option('--max-variants <n>', 'refuse sweeps larger than this', variantsOption)
-    .option('--seeds <n|list>', "each variant once per seed: '5' is seeds 1..5, '3..5' seeds 3 to 5 ('7..7' seed 7 alone), '3,7,11' those seeds", seedsOption)
+    .option('--seeds <n|a..b|list>', "each variant once per seed: '5' is seeds 1..5, '3..5' seeds 3 to 5 ('7..7' seed 7 alone), '3,7,11' those seeds", seedsOption)
     .option('--tracking-uri <uri>', 'where to look for finished runs that the run cache would reuse (default: as xp run: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--json', 'print {"experiment", "variants": [{"name", "overrides", "trial"?, "params", "withinBudget", "spec"}], "seeds": [..], "runs": [{"name", "variant", "seed"}]}; a random search\'s variants carry their trial number and, in overrides, their sampled values in full')
     .addHelpText('after', '\nExit codes: 0 every variant is within its parameter budget; 1 a variant is over it (constraints.maxParams), as with xp validate (the plan is printed all the same); 2 invalid spec or usage.')

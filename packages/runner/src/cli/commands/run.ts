@@ -41,7 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the spec's, else auto)`)
     .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--max-variants <n>', 'refuse sweeps larger than this (default 1000)', variantsOption)
-    .option('--seeds <n|list>', "run every variant once per seed: '5' is seeds 1..5, '3..5' seeds 3 to 5 ('7..7' seed 7 alone), '3,7,11' those seeds (overrides the spec's seed/seeds)", seedsOption)
+    .option('--seeds <n|a..b|list>', "run every variant once per seed: '5' is seeds 1..5, '3..5' seeds 3 to 5 ('7..7' seed 7 alone), '3,7,11' those seeds (overrides the spec's seed/seeds)", seedsOption)
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
     .option(
       '--jobs <n>',
