@@ -3,7 +3,7 @@
  * and column where the offending value was written.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, type Document, type Node } from 'yaml';
 import type { SourceLocation, SpecIssue } from './errors.ts';
 
 /** Aliases beyond this count are refused: a "billion laughs" file expands exponentially. */
@@ -50,7 +50,25 @@ export function parseSpecText(file: string, bytes: Buffer | string): ParseResult
   }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  const issues: SpecIssue[] = document.errors.map((error) => {
+  // An unclosed `[` or `{` makes the parser report the lines after it, several times over; the bracket
+  // is the one mistake, so it is reported alone (with any error before it), where it was opened.
+  const unclosed = document.errors.length > 0 ? unclosedFlowCollections(text) : [];
+  const errors = unclosed.length > 0 ? document.errors.filter((error) => error.pos[0] < unclosed[0].offset) : document.errors;
+  const bracketIssues: SpecIssue[] = unclosed.map(({ offset, bracket }) => {
+    const pos = lineCounter.linePos(offset);
+    const closing = bracket === '[' ? ']' : '}';
+    // Where the parser gave up looking for the closing bracket: the first error after the opening one.
+    const after = document.errors.find((error) => error.pos[0] > offset);
+    const gaveUp = after ? lineCounter.linePos(after.pos[0]).line : lines.length;
+    return {
+      path: '',
+      message: `YAML syntax error: this '${bracket}' is never closed`,
+      expected: `a '${closing}' closing the ${bracket === '[' ? 'list' : 'mapping'} opened at line ${pos.line}, column ${pos.col}`,
+      found: gaveUp > pos.line && lines[gaveUp - 1]?.trim() ? `line ${gaveUp} (${JSON.stringify(lines[gaveUp - 1].trim())}) without one` : 'the end of the file without one',
+      location: at(pos.line, pos.col, lines[pos.line - 1]),
+    };
+  });
+  const issues: SpecIssue[] = errors.map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);
     const duplicate = error.code === 'DUPLICATE_KEY';
     return {
@@ -59,6 +77,7 @@ export function parseSpecText(file: string, bytes: Buffer | string): ParseResult
       location: at(pos.line, pos.col, lines[pos.line - 1]),
     };
   });
+  issues.push(...bracketIssues);
   if (issues.length > 0) return { ok: false, issues };
   let value: unknown;
   try {
@@ -82,6 +101,24 @@ export function parseSpecText(file: string, bytes: Buffer | string): ParseResult
     };
   }
   return { ok: true, source: { file, text, lines, document, lineCounter, value } };
+}
+
+/** The `[` and `{` of flow collections the parser found no closing bracket for, in the order written. */
+function unclosedFlowCollections(text: string): Array<{ offset: number; bracket: '[' | '{' }> {
+  const found: Array<{ offset: number; bracket: '[' | '{' }> = [];
+  const visit = (token: unknown): void => {
+    if (token === null || typeof token !== 'object') return;
+    const node = token as { type?: string; start?: { offset: number; source: string }; end?: Array<{ type: string }> };
+    if (node.type === 'flow-collection' && node.start && !node.end?.some((end) => end.type === 'flow-seq-end' || end.type === 'flow-map-end')) {
+      found.push({ offset: node.start.offset, bracket: node.start.source === '{' ? '{' : '[' });
+    }
+    for (const child of Object.values(token)) {
+      if (Array.isArray(child)) child.forEach(visit);
+      else if (child !== null && typeof child === 'object') visit(child);
+    }
+  };
+  for (const token of new Parser().parse(text)) visit(token);
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 /**

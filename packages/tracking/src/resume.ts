@@ -4,7 +4,7 @@
  */
 import { TrackingError } from './errors.ts';
 import { TAG_LOCAL_RUN_ID } from './server-ops.ts';
-import type { RunRecord, TrackedRun, TrackingReader, TrackingStore } from './types.ts';
+import type { MetricPoint, RunRecord, TrackedRun, TrackingReader, TrackingStore } from './types.ts';
 
 /** The tag a resumed run carries: when it was last reopened. */
 export const TAG_RESUMED_AT = 'xp.resumedAt';
@@ -58,7 +58,7 @@ export async function findRunToResume(reader: TrackingReader, idOrPrefix: string
  * Where the store cannot reopen it (no reopenRun, a server that will not answer, a deleted run), a new
  * run is created and tagged xp.resumedFrom with the earlier run's id.
  */
-export function resumingStore(store: TrackingStore, earlier: RunRecord, log: (line: string) => void): TrackingStore {
+export function resumingStore(store: TrackingStore, earlier: RunRecord, log: (line: string) => void, reader?: TrackingReader): TrackingStore {
   const variant = earlier.tags['xp.variant'] ?? earlier.name;
   let claimed = false;
   return {
@@ -67,13 +67,14 @@ export function resumingStore(store: TrackingStore, earlier: RunRecord, log: (li
     },
     getOrCreateExperiment: (name) => store.getOrCreateExperiment(name),
     async createRun(experimentId, options) {
-      if (claimed || options.name !== variant) return store.createRun(experimentId, options);
+      // The variant's run, whatever its name (a seed's run is named variant_seed=N).
+      if (claimed || (options.tags?.['xp.variant'] ?? options.name) !== variant) return store.createRun(experimentId, options);
       claimed = true;
       if (store.reopenRun) {
         try {
           const run = await store.reopenRun(earlier.runId);
           await run.setTags({ ...options.tags, [TAG_RESUMED_AT]: new Date().toISOString() });
-          return keepingParams(run, earlier.params, log);
+          return keepingParams(run, earlier.params, log, reader ? loggedOnce(run.runId, earlier, reader) : undefined);
         } catch (error) {
           log(`warning: could not reopen run ${earlier.runId} (${(error as Error).message}); continuing in a new run tagged ${TAG_RESUMED_FROM}=${earlier.runId}`);
         }
@@ -88,7 +89,7 @@ export function resumingStore(store: TrackingStore, earlier: RunRecord, log: (li
  * MLflow params are write-once: the reopened run keeps the values it has. The same values logged again
  * are left out; a changed one (the spec was edited between the runs) is reported and left out too.
  */
-function keepingParams(run: TrackedRun, existing: Record<string, string>, log: (line: string) => void): TrackedRun {
+function keepingParams(run: TrackedRun, existing: Record<string, string>, log: (line: string) => void, fresh?: (points: MetricPoint[]) => Promise<MetricPoint[]>): TrackedRun {
   return {
     runId: run.runId,
     experimentId: run.experimentId,
@@ -103,9 +104,33 @@ function keepingParams(run: TrackedRun, existing: Record<string, string>, log: (
       if (changed.length) log(`warning: run ${run.runId} keeps the params it was started with; changed since, not recorded: ${changed.join(', ')}`);
       if (Object.keys(fresh).length) await run.logParams(fresh);
     },
-    logMetrics: (points) => run.logMetrics(points),
+    logMetrics: async (points) => {
+      const left = fresh ? await fresh(points) : points;
+      if (left.length) await run.logMetrics(left);
+    },
     setTags: (tags) => run.setTags(tags),
     logArtifact: (localPath, artifactPath) => run.logArtifact(localPath, artifactPath),
     end: (status) => run.end(status),
+  };
+}
+
+/**
+ * Of the points a reopened run logs, those it does not already have: the same metric at the same step
+ * with the same value (the `params` count at step 0, logged when each attempt starts) is left out, so a
+ * resumed run has the points an uninterrupted one has.
+ */
+function loggedOnce(runId: string, earlier: RunRecord, reader: TrackingReader): (points: MetricPoint[]) => Promise<MetricPoint[]> {
+  const histories = new Map<string, Promise<MetricPoint[]>>();
+  const historyOf = (key: string): Promise<MetricPoint[]> => {
+    if (!histories.has(key)) histories.set(key, reader.metricHistory(runId, key).catch(() => []));
+    return histories.get(key)!;
+  };
+  return async (points) => {
+    const kept: MetricPoint[] = [];
+    for (const point of points) {
+      const had = point.key in earlier.metrics ? await historyOf(point.key) : [];
+      if (!had.some((p) => p.step === point.step && p.value === point.value)) kept.push(point);
+    }
+    return kept;
   };
 }

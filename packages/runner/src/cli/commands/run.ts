@@ -5,7 +5,8 @@ import type { RunRecord, TrackingReader, TrackingStore } from '@xp/tracking';
 import { runSweep, sweepStatus, type SweepReport } from '../../run/run-sweep.ts';
 import { describeVerdict } from '../../run/seed-verdict.ts';
 import { UsageError, type CliContext } from '../context.ts';
-import { loadAndCheck } from '../../run/static-checks.ts';
+import { checkVariant, loadAndCheck, type CheckedVariant } from '../../run/static-checks.ts';
+import { recordedSpec, ResumeConfigError, resumeSpec } from '../../run/resume-config.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { queueLauncher, queueOverheads, type QueueOverhead } from '../../run/launchers/queue.ts';
@@ -83,8 +84,9 @@ export function register(program: Command, ctx: CliContext): void {
         // Of a multi-seed spec, only the interrupted run's seed is resumed.
         const seed = Number(earlier.record.tags['xp.seed'] ?? earlier.record.params.seed);
         if (Number.isInteger(seed)) options.onlySeed ??= seed;
+        checked.variants = [await resumedVariant(ctx, checked.variants[0], earlier, options.onlySeed ?? checked.experiment.seeds[0], [...options.set.map((s) => `--set ${s}`), ...args])];
         // The variant's run is the earlier run, reopened, where the store can (else a new one tagged xp.resumedFrom).
-        runStore = resumingStore(store, earlier.record, (line) => ctx.stderr(`${line}\n`));
+        runStore = resumingStore(store, earlier.record, (line) => ctx.stderr(`${line}\n`), store);
       }
 
       const launcher = options.queue === undefined ? undefined : await queueLauncherFor(ctx, options, location, resumeFrom);
@@ -130,7 +132,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (options.json) ctx.stdout(`${JSON.stringify({ sweep: sweepId ?? null, queue: options.queue, experiment: report.experiment, runs: report.runs })}\n`);
         return;
       }
-      printReport(ctx, report, store.description);
+      printReport(ctx, report, store.description, (runId) => resumeCommand(spec, runId, options.trackingUri));
       if (launcher) printQueueOverhead(ctx, queueOverheads(launcher.times));
       if (launcher && controller.signal.aborted && sweepId) ctx.stderr(`the sweep goes on in the queue: xp status --queue ${options.queue} ${sweepId}\n`);
       if (options.json) {
@@ -213,7 +215,31 @@ async function findResumableRun(store: TrackingStore & TrackingReader, idOrPrefi
   return { record, variant: record.tags['xp.variant'] ?? record.name, dir };
 }
 
-function printReport(ctx: CliContext, report: SweepReport, where: string): void {
+/**
+ * The variant a resumed run trains: the configuration the run recorded (run/resume-config.ts), checked
+ * again like any variant; overrides that would change it are refused (exit 2), every difference listed.
+ */
+async function resumedVariant(ctx: CliContext, current: CheckedVariant, earlier: { record: RunRecord; dir: string }, seed: number, overridesTyped: string[]): Promise<CheckedVariant> {
+  try {
+    const recorded = recordedSpec(earlier.dir, earlier.record.runId);
+    const spec = resumeSpec({ recorded, now: current.variant.spec, seed, runId: earlier.record.runId.slice(0, 8), overridesTyped, note: (line) => ctx.stderr(`note: ${line}\n`) });
+    if (spec === current.variant.spec) return current;
+    const variant = { ...current.variant, spec };
+    return { variant, check: await checkVariant(variant) };
+  } catch (error) {
+    if (error instanceof ResumeConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The command that continues a killed run: its recorded configuration needs no overrides. */
+function resumeCommand(spec: string, runId: string, trackingUri: string | undefined): string {
+  const quoted = (text: string): string => (/^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+  const where = trackingUri === undefined ? '' : ` --tracking-uri ${quoted(trackingUri)}`;
+  return `npx xp run ${quoted(spec)} --resume ${runId.slice(0, 8)}${where}`;
+}
+
+function printReport(ctx: CliContext, report: SweepReport, where: string, resume: (runId: string) => string): void {
   const width = Math.max(...report.runs.map((r) => r.name.length), 4);
   ctx.stderr(`\n${report.experiment}: ${report.runs.length} run(s), tracked in ${where}\n`);
   for (const run of report.runs) {
@@ -223,6 +249,7 @@ function printReport(ctx: CliContext, report: SweepReport, where: string): void 
       .join(' ');
     ctx.stderr(`  ${(run.cached ? 'cached' : run.status).toUpperCase().padEnd(6)} ${run.name.padEnd(width)}  ${run.runId.slice(0, 8)}  ${metrics}${run.message && run.status !== 'passed' ? `  (${run.message.split('\n')[0]})` : ''}\n`);
   }
+  for (const run of report.runs.filter((r) => r.status === 'killed' && r.runId)) ctx.stderr(`  resume ${run.name}: ${resume(run.runId)}\n`);
   // Over seeds, the variant's verdict is what counts: say it once per variant.
   if (report.variants.some((v) => v.seeds.length > 1)) {
     ctx.stderr('  over seeds:\n');

@@ -36,7 +36,7 @@ export interface EpochSettings {
 }
 
 export type EpochEnd =
-  | { kind: 'finished'; trainLoss: number; seconds: number; imagesPerSec: number; lastLr: number }
+  | { kind: 'finished'; trainLoss: number; seconds: number; imagesPerSec: number }
   | { kind: 'interrupted' }
   | { kind: 'diverged'; message: string };
 
@@ -93,5 +93,5 @@ export async function trainEpoch(set: ImageSet, step: EpochStep, settings: Epoch
   }
   const seconds = elapsed();
   const images = Math.max(progress.partial.images, 1);
-  return { kind: 'finished', trainLoss: progress.partial.lossSum / images, seconds, imagesPerSec: images / seconds, lastLr: lr };
+  return { kind: 'finished', trainLoss: progress.partial.lossSum / images, seconds, imagesPerSec: images / seconds };
 }

@@ -130,7 +130,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
         record.valLoss = validation.loss;
         record.valAccuracy = validation.accuracy;
       }
-      log(`epoch ${epoch + 1}/${settings.epochs}: train loss ${end.trainLoss.toFixed(4)}, ${end.seconds.toFixed(1)} s, ${end.imagesPerSec.toFixed(0)} images/s, lr ${end.lastLr.toPrecision(3)}`);
+      log(`epoch ${epoch + 1}/${settings.epochs}: train loss ${end.trainLoss.toFixed(4)}, ${end.seconds.toFixed(1)} s, ${end.imagesPerSec.toFixed(0)} images/s, lr ${epochLr.toPrecision(3)} at the epoch's start (MLflow's lr at step ${epoch + 1})`);
       progress.history.push(record);
       await ctx.run.logMetrics(epochMetrics(record));
       Object.assign(progress, { epoch: epoch + 1, batch: 0, partial: { lossSum: 0, images: 0, seconds: 0 } });
