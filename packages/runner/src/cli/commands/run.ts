@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { findRunToResume, openTrackingStore, parseTrackingUri, resolveTrackingUri, resumingStore, TrackingError } from '@xp/tracking';
 import type { RunRecord, TrackingReader, TrackingStore } from '@xp/tracking';
 import { runSweep, sweepStatus, type SweepReport } from '../../run/run-sweep.ts';
@@ -7,7 +7,7 @@ import { describeVerdict } from '../../run/seed-verdict.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { checkVariant, loadAndCheck, type CheckedVariant } from '../../run/static-checks.ts';
 import { recordedSpec, ResumeConfigError, resumeSpec } from '../../run/resume-config.ts';
-import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, positiveInt, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
+import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { queueLauncher, queueOverheads, type QueueOverhead } from '../../run/launchers/queue.ts';
 import { assertQueueReachable, checkQueueUrl, QueueConnectionError } from '../../run/queue/connection.ts';
@@ -43,7 +43,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--tracking-uri <uri>', 'MLflow tracking URI: http://host:port, file:///path or a path (default: spec tracking.uri, $MLFLOW_TRACKING_URI, ./mlruns)')
     .option('--max-variants <n>', 'refuse sweeps larger than this (default 1000)', variantsOption)
     .option('--seeds <n|a..b|list>', "run every variant once per seed: '5' is seeds 1..5, '3..5' seeds 3 to 5 ('7..7' seed 7 alone), '3,7,11' those seeds (overrides the spec's seed/seeds)", seedsOption)
-    .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
+    .option('--resume <runId>', 'continue an interrupted run from its last checkpoint, with the configuration it recorded (its resolved-spec.json): overrides that would change it are refused, every difference listed')
     .option(
       '--jobs <n>',
       'run up to n runs of a sweep at once (variants × seeds), each in its own process (the processes launcher; a few seconds to start, so it pays off for longer trainings); "auto" = one per CPU core. The cores are divided between them (train.workers: auto). Their log lines are prefixed with [run name]',
@@ -195,7 +195,10 @@ function printQueueOverhead(ctx: CliContext, overheads: readonly QueueOverhead[]
 }
 
 function jobsOption(value: string): number {
-  return value === 'auto' ? availableParallelism() : positiveInt(value);
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, or 'auto' (one per CPU core: ${availableParallelism()} here)`);
+  return n;
 }
 
 /**
