@@ -22,6 +22,8 @@ const READY = nativeInstalled();
 if (!READY && process.env.XP_REQUIRE_NATIVE === '1') {
   throw new Error('XP_REQUIRE_NATIVE=1 but the native backend is not set up: run `npx xp setup native` first');
 }
+// A skipped describe's title shows only in a verbose report; the reason is said in any.
+if (!READY) process.stderr.write('tests/native-train.e2e.test.ts skipped: the native backend is not set up here (npx xp setup native)\n');
 const title = (t: string) => (READY ? t : `${t} (skipped: the native backend is not set up here; npx xp setup native)`);
 const SPEC = join(REPO, 'experiments/cnn-19816.yaml');
 

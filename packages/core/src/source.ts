@@ -2,7 +2,8 @@
  * Parsing a spec file with source positions kept, so every later error can point back at the line
  * and column where the offending value was written.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, type Document, type Node } from 'yaml';
 import type { SourceLocation, SpecIssue } from './errors.ts';
 
@@ -26,10 +27,22 @@ export function readSpecSource(file: string): ParseResult {
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? `it is a directory, not a spec file${specsIn(file)}` : (error as Error).message;
     return { ok: false, issues: [{ path: '', message: `cannot read the spec file: ${reason}` }] };
   }
   return parseSpecText(file, bytes);
+}
+
+/** For a directory given as the spec: the specs in it, as a hint. */
+function specsIn(dir: string): string {
+  try {
+    const specs = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
+    if (specs.length === 0) return ' (it holds no .yaml file)';
+    return `; give one of the specs in it: ${specs.slice(0, 6).map((name) => join(dir, name)).join(', ')}${specs.length > 6 ? `, … (${specs.length} in all)` : ''}`;
+  } catch {
+    return '';
+  }
 }
 
 export function parseSpecText(file: string, bytes: Buffer | string): ParseResult {

@@ -13,6 +13,9 @@ if (!NATIVE_READY && process.env.XP_REQUIRE_NATIVE === '1') {
   throw new Error("XP_REQUIRE_NATIVE=1 but @tensorflow/tfjs-node is not installed: run `npx xp setup native` before these tests");
 }
 
+// A skipped describe's title shows only in a verbose report; the reason is said once per file, in any.
+if (!NATIVE_READY) process.stderr.write(`native backend tests ${SKIP_REASON}\n`);
+
 /** A describe title that says why it was skipped. */
 export function nativeTitle(title: string): string {
   return NATIVE_READY ? title : `${title} (${SKIP_REASON})`;

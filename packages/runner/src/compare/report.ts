@@ -9,6 +9,7 @@ import type { MetricDirection } from '../kinds/types.ts';
 import { layoutAxes, loadSweepShape, type AxisGroup, type AxisLayout } from './axes.ts';
 import { curveMetricOf, directionsOf, guessDirection, primaryMetricOf } from './directions.ts';
 import { groupByVariant, seedOf, variantOf, type VariantGroup } from './groups.ts';
+import { splitVariantsByConfiguration } from './config-variants.ts';
 import { epochsTrained, firstStepReaching, isEpochBased, MetricHistories, THRESHOLD_METRIC, THRESHOLD_PARAM } from './history.ts';
 import type { ComparedRun } from './compared-run.ts';
 import { selectRuns } from './select-runs.ts';
@@ -84,7 +85,8 @@ export async function buildComparison(reader: TrackingReader, options: CompareOp
   const sort: MetricDirection = order === 'asc' ? 'min' : 'max';
   const now = options.now ?? Date.now();
 
-  const rows = await Promise.all(selected.map((run) => toComparedRun(run, now, histories, metric)));
+  // One variant name over several configurations (overrides that differ) is several variants.
+  const rows = splitVariantsByConfiguration(await Promise.all(selected.map((run) => toComparedRun(run, now, histories, metric))));
   // A run stopped early ranks after those that completed, whatever its metric said on the way.
   rows.sort((a, b) => standing(a, metric) - standing(b, metric) || compareByMetric(a.metrics[metric], b.metrics[metric], sort) || a.startTime - b.startTime);
   const expectedSeeds = parent?.params.seeds ? parent.params.seeds.split(',').filter(Boolean).length : undefined;

@@ -36,7 +36,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
   const { spec, name } = job;
   const params = flattenToDotted(spec);
   const tracked = await ctx.store.createRun(job.experimentId, {
-    name,
+    name: mlflowRunName(job),
     parentRunId: job.parentRunId,
     tags: { ...job.tags, 'xp.variant': job.variant, 'xp.seed': String(job.seed), 'xp.backend': job.backend },
   });
@@ -102,6 +102,14 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
     message: outcome.message,
   };
   return { result, outcome, open: ctx.keepOpen ? { run, endStatus } : undefined };
+}
+
+/**
+ * The name MLflow's runs list shows: the job's, which carries the seed where the sweep has several; with
+ * one seed, the seed is added, so the runs of one spec on different seeds are told apart there too.
+ */
+export function mlflowRunName(job: Pick<Job, 'name' | 'seed'>): string {
+  return job.name.includes('_seed=') ? job.name : `${job.name}_seed=${job.seed}`;
 }
 
 /** The run, with every metric point it logs also told to `report`, grouped by step. */

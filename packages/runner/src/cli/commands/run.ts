@@ -12,6 +12,7 @@ import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type Ba
 import { queueLauncher, queueOverheads, type QueueOverhead } from '../../run/launchers/queue.ts';
 import { assertQueueReachable, checkQueueUrl, QueueConnectionError } from '../../run/queue/connection.ts';
 import { optunaSearchOf } from '../../run/sweepers/optuna-search.ts';
+import { kindOf } from '../../kinds/registry.ts';
 
 
 interface RunOptions {
@@ -132,7 +133,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (options.json) ctx.stdout(`${JSON.stringify({ sweep: sweepId ?? null, queue: options.queue, experiment: report.experiment, runs: report.runs })}\n`);
         return;
       }
-      printReport(ctx, report, store.description, (runId) => resumeCommand(spec, runId, options.trackingUri));
+      printReport(ctx, report, store.description, (runId) => resumeCommand(spec, runId, options.trackingUri), Object.keys(kindOf(checked.experiment.spec).metricDirections));
       if (launcher) printQueueOverhead(ctx, queueOverheads(launcher.times));
       if (launcher && controller.signal.aborted && sweepId) ctx.stderr(`the sweep goes on in the queue: xp status --queue ${options.queue} ${sweepId}\n`);
       if (options.json) {
@@ -242,11 +243,25 @@ function resumeCommand(spec: string, runId: string, trackingUri: string | undefi
   return `npx xp run ${quoted(spec)} --resume ${runId.slice(0, 8)}${where}`;
 }
 
-function printReport(ctx: CliContext, report: SweepReport, where: string, resume: (runId: string) => string): void {
+/** Recorded for every run alike (the parameter count, the wall time), so not what tells runs apart in the summary. */
+const NOT_SHOWN = new Set(['params', 'wall_time_s']);
+
+/**
+ * The metrics a summary line shows, in the kind's order then by name: the same for a run trained now and
+ * for a cached one, whose metrics come back from the store in its own order.
+ */
+function shownMetrics(metrics: Record<string, number>, order: readonly string[]): Array<[string, number]> {
+  const rank = (key: string): number => (order.includes(key) ? order.indexOf(key) : order.length);
+  return Object.entries(metrics)
+    .filter(([key]) => !NOT_SHOWN.has(key))
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function printReport(ctx: CliContext, report: SweepReport, where: string, resume: (runId: string) => string, metricOrder: readonly string[]): void {
   const width = Math.max(...report.runs.map((r) => r.name.length), 4);
   ctx.stderr(`\n${report.experiment}: ${report.runs.length} run(s), tracked in ${where}\n`);
   for (const run of report.runs) {
-    const metrics = Object.entries(run.metrics)
+    const metrics = shownMetrics(run.metrics, metricOrder)
       .slice(0, 4)
       .map(([k, v]) => `${k}=${formatNumber(v)}`)
       .join(' ');

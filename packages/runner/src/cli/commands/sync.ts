@@ -11,6 +11,7 @@ export function register(program: Command, ctx: CliContext): void {
         'what was delivered is not sent again.',
     )
     .option('--tracking-uri <uri>', 'only replay writes meant for this server (default: each spooled run to the server it was meant for)')
+    .addHelpText('after', '\nExit codes: 0 everything spooled was delivered (or nothing was spooled); 1 some runs are still spooled (the server could not take them; run xp sync again); 2 usage.')
     .action(async (options: { trackingUri?: string }) => {
       let uri: string | undefined;
       if (options.trackingUri) {

@@ -155,6 +155,9 @@ async function run(ctx: RunContext): Promise<RunOutcome> {
   await writeWorkbook(xlsxPath, rows, { lossCurvePng: chart.png });
   artifacts['backprop.xlsx'] = xlsxPath;
   for (const path of Object.values(artifacts)) await tracked.logArtifact(path);
+  // Where the tables went: the run's outputs are files the user opens, not only MLflow artifacts.
+  log(`backpropagation table: ${csvPath}`);
+  log(`workbook (live formulas, loss curve): ${xlsxPath}`);
 
   const problems: string[] = [];
   if (fd.failures.length > 0) problems.push(describeWorst('finite differences', fd));
