@@ -103,6 +103,23 @@ describe('resumingStore on a file store', () => {
     expect(fresh.runId).not.toBe(killed.runId);
   });
 
+  it("reopens a seed's run (named variant_seed=N) and leaves out the points the run already has (#26 item 9)", async () => {
+    const store = new FileStore(path.join(dir, 'seeded'));
+    const experimentId = await store.getOrCreateExperiment('resume');
+    const killed = await store.createRun(experimentId, { name: 'v_seed=2', tags: { 'xp.variant': 'v', 'xp.seed': '2' } });
+    await killed.logMetrics([{ key: 'params', value: 19816, step: 0 }, { key: 'train_loss', value: 0.9, step: 1 }]);
+    await killed.end('KILLED');
+    const earlier = await findRunToResume(store, killed.runId);
+    const run = await resumingStore(store, earlier, () => {}, store).createRun(experimentId, { name: 'v_seed=2', tags: { 'xp.variant': 'v', 'xp.seed': '2' } });
+    expect(run.runId).toBe(killed.runId);
+    await run.logMetrics([{ key: 'params', value: 19816, step: 0 }]);
+    await run.logMetrics([{ key: 'train_loss', value: 0.9, step: 1 }, { key: 'train_loss', value: 0.5, step: 2 }, { key: 'lr', value: 0.1, step: 2 }]);
+    await run.end('FINISHED');
+    expect((await store.metricHistory(killed.runId, 'params')).map((p) => [p.step, p.value])).toEqual([[0, 19816]]);
+    expect((await store.metricHistory(killed.runId, 'train_loss')).map((p) => [p.step, p.value])).toEqual([[1, 0.9], [2, 0.5]]);
+    expect((await store.metricHistory(killed.runId, 'lr')).map((p) => [p.step, p.value])).toEqual([[2, 0.1]]);
+  });
+
   it('where the store cannot reopen, creates a new run tagged xp.resumedFrom', async () => {
     const files = new FileStore(path.join(dir, 'no-reopen'));
     const experimentId = await files.getOrCreateExperiment('resume');

@@ -105,11 +105,12 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
 }
 
 /**
- * The name MLflow's runs list shows: the job's, which carries the seed where the sweep has several; with
- * one seed, the seed is added, so the runs of one spec on different seeds are told apart there too.
+ * The name MLflow's runs list shows: the job's (a sweep's variant, with `_seed=N` over several seeds).
+ * A spec without a sweep has only its own name for every run, so there the seed is added: the list then
+ * says which seed each run of `cnn-19816` trained.
  */
-export function mlflowRunName(job: Pick<Job, 'name' | 'seed'>): string {
-  return job.name.includes('_seed=') ? job.name : `${job.name}_seed=${job.seed}`;
+export function mlflowRunName(job: Pick<Job, 'name' | 'seed' | 'spec'>): string {
+  return job.name === job.spec.name ? `${job.name}_seed=${job.seed}` : job.name;
 }
 
 /** The run, with every metric point it logs also told to `report`, grouped by step. */
