@@ -35,5 +35,16 @@ describe('what --resume continues', () => {
     expect(() => recordedSpec(dir, 'r1')).toThrow(ResumeConfigError);
     writeFileSync(path.join(dir, 'resolved-spec.json'), '{not json');
     expect(() => recordedSpec(dir, 'r1')).toThrow(/not readable JSON/);
+    writeFileSync(path.join(dir, 'resolved-spec.json'), JSON.stringify({ name: 'x', kind: 'toy-mlp', train: { stepz: 1 } }));
+    expect(() => recordedSpec(dir, 'r1')).toThrow(/the configuration it recorded is not a valid spec for this xp version/);
+  });
+
+  it('fills in the defaults of what it recorded, as loading does', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'xp-resume-config-'));
+    const toy = { name: 'toy', kind: 'toy-mlp', seed: 1, data: { inputs: [0.05, 0.1], targets: [0.01, 0.99] }, model: { weights: { w1: 0.15, w2: 0.2, w3: 0.25, w4: 0.3, w5: 0.4, w6: 0.45, w7: 0.5, w8: 0.55 } }, train: { steps: 3, lr: 0.5 } };
+    writeFileSync(path.join(dir, 'resolved-spec.json'), JSON.stringify(toy));
+    const spec = recordedSpec(dir, 'r1') as unknown as { train: Record<string, unknown> };
+    expect(spec.train.steps).toBe(3);
+    expect(Object.keys(spec.train).length).toBeGreaterThan(2);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flattenToDotted, withSeed, type ResolvedSpec } from '@xp/core';
+import { flattenToDotted, resolveSpecValue, SpecError, withSeed, type ResolvedSpec } from '@xp/core';
 
 export const RECORDED_SPEC_FILE = 'resolved-spec.json';
 
@@ -29,10 +29,18 @@ export interface ConfigDifference {
 export function recordedSpec(runDir: string, runId: string): ResolvedSpec {
   const file = join(runDir, RECORDED_SPEC_FILE);
   if (!existsSync(file)) throw new ResumeConfigError(`cannot resume run ${runId}: it recorded no ${RECORDED_SPEC_FILE} (in ${runDir}), so what it trained is not known`);
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as ResolvedSpec;
+    value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new ResumeConfigError(`cannot resume run ${runId}: its ${file} is not readable JSON (${(error as Error).message})`);
+  }
+  // Validated again, so that a default this xp version added is filled in as loading fills it.
+  try {
+    return resolveSpecValue(value, file);
+  } catch (error) {
+    if (error instanceof SpecError) throw new ResumeConfigError(`cannot resume run ${runId}: the configuration it recorded is not a valid spec for this xp version:\n${error.message}`);
+    throw error;
   }
 }
 
