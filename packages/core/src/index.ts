@@ -11,5 +11,7 @@ export { validateSpec } from './validate.ts';
 export { asResolved, cnnSpecOf, toySpecOf, ALWAYS_PRESENT, AUGMENT_PRESENT, CNN_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT, type ResolvedAugment, type ResolvedCnnSpec, type ResolvedSchedule, type ResolvedSpec, type ResolvedToySpec } from './resolved-spec.ts';
 export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
 export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
-export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT } from './source.ts';
+export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT, MAX_SPEC_BYTES } from './source.ts';
+export { MAX_NESTING_DEPTH } from './nesting.ts';
 export { parseSeedsOption, requiredPassingSeeds, seedsOf, SeedsOptionError, withSeed } from './seeds.ts';
+export { firstUnsafeChar, printable, terminalSafe, UNSAFE_CHAR } from './printable.ts';
