@@ -1,7 +1,7 @@
 export type { Distribution, ExperimentSpec, Layer, LayerKind, LayerList, Pool } from './spec-types.ts';
 export { SpecError, formatIssue, formatIssues, type SourceLocation, type SpecIssue } from './errors.ts';
-export { addVariantIssue, loadExperiment, resolveSpecValue, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
-export { checkSweep, expandSweep, countVariants, DEFAULT_MAX_VARIANTS, TooManyVariantsError, type VariantPlan, type VariantOverride } from './sweep.ts';
+export { addVariantIssue, loadExperiment, MAX_VARIANT_NAME_LENGTH, resolveSpecValue, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
+export { checkSweep, expandSweep, countVariants, DEFAULT_MAX_VARIANTS, MAX_VARIANTS_LIMIT, TooManyVariantsError, type VariantPlan, type VariantOverride } from './sweep.ts';
 export { checkRandomSearch, DEFAULT_SAMPLING_SEED, sampleTrials, trialName, type RandomSearch, type SampledValue, type Trial } from './random-search.ts';
 export { checkDistribution, describeDistribution, distributionKind, drawValue, readDistribution, type DistributionKind, type Draw, type ParameterDistribution } from './sample-space.ts';
 export { seededRandom, textKey, type RandomSource } from './seeded-random.ts';

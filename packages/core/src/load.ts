@@ -96,9 +96,11 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   let plans;
   try {
     plans = expandSweep(spec.sweep, options.maxVariants ?? DEFAULT_MAX_VARIANTS);
+    // Said before the work, so a large sweep is not minutes of silence.
+    if (plans.length > DEFAULT_MAX_VARIANTS) options.note?.(`checking ${plans.length.toLocaleString('en-US')} variants (about ${Math.max(1, Math.round(plans.length / 2000))} s)`);
   } catch (error) {
     if (!(error instanceof TooManyVariantsError)) throw error;
-    throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);
+    throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap.toLocaleString('en-US')} variants`, found: `${error.count.toLocaleString('en-US')}`, location: baseLocate(['sweep']) }]);
   }
 
   const makeVariant = (plan: VariantPlan): { variant: Variant; issues: SpecIssue[] } => {
