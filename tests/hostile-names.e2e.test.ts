@@ -12,7 +12,7 @@ import { mlflowSkipReason } from './fixtures/mlflow-server.ts';
 import { tempDir, xp, XP_BIN, type XpResult } from './helpers.ts';
 
 const pythonMlflow = spawnSync('python3', ['-c', 'import mlflow'], { encoding: 'utf8' }).status === 0;
-const skipPython = !pythonMlflow || mlflowSkipReason() !== undefined;
+const skipPython = !pythonMlflow || mlflowSkipReason() !== null;
 
 /** A one-run toy spec, two steps: seconds per run. */
 function toySpec(extra = ''): string {
@@ -55,38 +55,16 @@ function expectNoRawControls(text: string): void {
   expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/u);
 }
 
-// Names the schema accepts for tracking.experiment: each must be stored so MLflow reads the store back.
-const ACCEPTED = [
-  'plain-name',
-  'with spaces: and colons',
-  `quotes ' and " inside`,
-  '# not a comment',
-  'yes',
-  '0123',
-  'null',
-  '- dash first',
-  '&anchor *alias !tag',
-  '{braces} [brackets] %percent @at `tick` |pipe >gt',
-  'back\\slash',
-  ' leading and trailing ',
-  'ünïcödé 名前 🚀',
-  '../x',
-  'a/../../b',
-  'x'.repeat(256),
-];
+// Names the schema accepts for tracking.experiment, run through xp itself (the full table, with the
+// names the schema refuses stored escaped, is packages/tracking/src/file-store-names.test.ts; every
+// refused character is in packages/core/src/names.test.ts).
+const ACCEPTED = ['with spaces: and colons', 'quote " and # inside', 'yes', 'ünïcödé 名前 🚀', '../x', 'x'.repeat(256)];
 
 // Names MLflow's YAML reader rejects, or a terminal acts on: refused at the --set argument.
 const REFUSED: Array<[string, string]> = [
   ['a\u007fb', 'U+007F'],
-  ['a\u0085b', 'U+0085'],
-  ['a\u009bb', 'U+009B'],
   ['a\u2028b', 'U+2028'],
-  ['a\u2029b', 'U+2029'],
-  ['a\ufffeb', 'U+FFFE'],
-  ['a\uffffb', 'U+FFFF'],
   ['x\u001b[2J', 'U+001B'],
-  ['tab\there', 'U+0009'],
-  ['bidi\u202eevil', 'U+202E'],
 ];
 
 describe('experiment names and MLflow\'s reader', () => {
@@ -206,7 +184,7 @@ describe('names that try to leave the store, in the spec file', () => {
       extra: `vars: {${Array.from({ length: 6 }, (_, i) => `${'v'.repeat(40)}${i}: 1`).join(', ')}}\nsweep:\n  grid:\n${Array.from({ length: 6 }, (_, i) => `    vars.${'v'.repeat(40)}${i}: [1]`).join('\n')}\n`,
       line: 9,
       column: 3,
-      message: "sweep: a variant's name is 258 characters long, too long for a run name",
+      message: "sweep: a variant's name is 263 characters long, too long for a run name",
     },
   ];
 

@@ -100,7 +100,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     if (plans.length > DEFAULT_MAX_VARIANTS) options.note?.(`checking ${plans.length.toLocaleString('en-US')} variants (about ${Math.max(1, Math.round(plans.length / 2000))} s)`);
   } catch (error) {
     if (!(error instanceof TooManyVariantsError)) throw error;
-    throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap.toLocaleString('en-US')} variants`, found: `${error.count.toLocaleString('en-US')}`, location: baseLocate(['sweep']) }]);
+    throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);
   }
 
   const makeVariant = (plan: VariantPlan): { variant: Variant; issues: SpecIssue[] } => {

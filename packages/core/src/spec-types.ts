@@ -533,7 +533,7 @@ export interface ExperimentSpec {
      */
     uri?: string;
     /**
-     * MLflow experiment name. Default: the spec's name. Any printable text up to 256 characters (MLflow's own limit on a server): no control characters (C0, DEL, C1), line or paragraph separators, bidirectional controls, U+FFFE/U+FFFF or unpaired surrogates, which MLflow's file-store reader or a terminal would choke on.
+     * MLflow experiment name. Default: the spec's name. Any printable text up to 256 characters (MLflow's own limit on a server): no control characters (C0, DEL, C1), line or paragraph separators, bidirectional controls, U+FFFE/U+FFFF or unpaired surrogates, which MLflow's file-store reader or a terminal would choke on; and no ' (MLflow's file store looks an experiment up with name = '...', unescaped).
      */
     experiment?: string;
   };

@@ -38,7 +38,7 @@ export class TooManyVariantsError extends Error {
     super(
       count > MAX_VARIANTS_LIMIT
         ? `the sweep expands to ${counted} variants, more than the ${MAX_VARIANTS_LIMIT.toLocaleString('en-US')} xp checks and runs from one spec; split the grid into several specs, or sample it with sweep.random or sweep.optuna`
-        : `the sweep expands to ${counted} variants, more than the cap of ${cap}; pass --max-variants ${count} to run them all`,
+        : `the sweep expands to ${count} variants, more than the cap of ${cap}; pass --max-variants ${count} to run them all`,
     );
     this.name = 'TooManyVariantsError';
   }

@@ -188,6 +188,9 @@ function toIssue(error: ErrorObject, root: unknown, locate: PathLocator): SpecIs
           location: locate(path),
         };
       }
+      if (typeof value === 'string' && value.includes("'")) {
+        return { path: dotted, message: `holds a ', which MLflow's file store cannot look up by name (it quotes the name in a filter without escaping)`, expected: "a name without '", found, location: locate(path) };
+      }
       return { path: dotted, message: messageFor(error), expected: expectedOf(error), found, location: locate(path) };
     }
     default:
