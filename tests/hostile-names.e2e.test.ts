@@ -50,9 +50,9 @@ function xpAsync(args: string[], cwd: string): Promise<XpResult> {
   });
 }
 
-/** No raw control character but newline reached the terminal. */
+/** No raw control character reached the terminal but layout (tab, newline, carriage return: CSV ends lines with \r\n). */
 function expectNoRawControls(text: string): void {
-  expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/u);
+  expect(text).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/u);
 }
 
 // Names the schema accepts for tracking.experiment, run through xp itself (the full table, with the
@@ -144,6 +144,32 @@ print(json.dumps({"listed": listed, "found": found, "runs": len(runs), "statuses
     const empty = xp(['validate', spec, '--set', 'tracking.experiment='], { cwd: fresh });
     expect(empty.code).toBe(2);
     expect(readdirSync(fresh)).toEqual([]);
+  });
+});
+
+describe.skipIf(skipPython)('xp compare on a store another tool wrote with control characters', () => {
+  it('prints the experiment, run names, params and messages escaped, and --format json stays JSON', () => {
+    const work = tempDir('xp-names-compare-');
+    const name = 'evil\u001b[2J\u009b31m';
+    const script = `
+import mlflow, sys
+mlflow.set_tracking_uri(${JSON.stringify(`file://${join(work, 'mlruns')}`)})
+mlflow.set_experiment(sys.argv[1])
+with mlflow.start_run(run_name="run\\x1b]0;pwned\\x07"):
+    mlflow.log_param("train.lr", "0.1\\x1b[31m")
+    mlflow.set_tag("xp.message", "boom\\x1b[2J")
+    mlflow.log_metric("E", 0.5)
+`;
+    const python = spawnSync('python3', ['-c', script, name], { encoding: 'utf8', env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true' } });
+    expect(python.status, python.stderr.slice(-2000)).toBe(0);
+    for (const format of ['table', 'csv', 'json']) {
+      const result = xp(['compare', '--experiment', name, '--all', '--format', format], { cwd: work });
+      expect(result.code, result.stderr).toBe(0);
+      expectNoRawControls(result.stdout);
+      expectNoRawControls(result.stderr);
+      if (format === 'table') expect(result.stdout).toContain('\\u001b');
+      if (format === 'json') expect(JSON.stringify(JSON.parse(result.stdout))).toContain('run\\u001b]0;pwned\\u0007');
+    }
   });
 });
 
