@@ -11,12 +11,14 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipReason } from '../../../tests/fixtures/mlflow-server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'xp-idx-memory-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const IDX = resolve(import.meta.dirname, 'idx.ts');
 const TSX = resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
-const hasTime = existsSync('/usr/bin/time');
+// GNU time measures the peak RSS; under CI it must be there (.ci/run installs it).
+const hasTime = skipReason('/usr/bin/time (apt-get install time)', existsSync('/usr/bin/time')) === null;
 
 function imagesHeader(count: number, rows: number, cols: number): Buffer {
   const header = Buffer.alloc(16);
