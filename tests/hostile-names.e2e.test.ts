@@ -136,6 +136,15 @@ print(json.dumps({"listed": listed, "found": found, "runs": len(runs), "statuses
     expect(readdirSync(fresh)).toEqual([]);
   });
 
+  it('holds $MLFLOW_EXPERIMENT_NAME to the same rule when the spec names no experiment', () => {
+    const fresh = tempDir('xp-names-refused-');
+    const result = xp(['run', spec], { cwd: fresh, env: { MLFLOW_EXPERIMENT_NAME: 'env\u009bname' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('tracking.experiment: $MLFLOW_EXPERIMENT_NAME, which names the experiment, contains the control character U+009B at character 4');
+    expectNoRawControls(result.stderr);
+    expect(readdirSync(fresh)).toEqual([]);
+  });
+
   it('refuses a name of 257 characters and an empty one', () => {
     const fresh = tempDir('xp-names-refused-');
     const long = xp(['validate', spec, '--set', `tracking.experiment=${'x'.repeat(257)}`], { cwd: fresh });
