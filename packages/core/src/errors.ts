@@ -2,6 +2,10 @@
  * Errors about a spec carry where the problem was written, so every message can point at
  * `file:line:column` with the offending line quoted under it.
  */
+import { printable } from './printable.ts';
+
+/** A quoted line longer than this is cut to a window around the column (a minified or hostile spec has 50 KB lines). */
+export const MAX_QUOTE_WIDTH = 120;
 
 export interface SourceLocation {
   file: string;
@@ -56,18 +60,34 @@ export function formatIssue(issue: SpecIssue, file: string): string {
   const where = location
     ? location.commandLine ?? `${location.file}:${location.line}:${location.column}`
     : file;
-  const lines = [`${where}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`];
-  if (issue.expected !== undefined) lines.push(`  expected: ${issue.expected}`);
-  if (issue.found !== undefined) lines.push(`  found:    ${issue.found}`);
-  if (issue.hint !== undefined) lines.push(`  hint:     ${issue.hint}`);
+  // Everything here may come from the user (a key, a value, the line itself): control characters are
+  // escaped, so a spec cannot clear the terminal through its own error message.
+  const lines = [printable(`${where}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`)];
+  if (issue.expected !== undefined) lines.push(printable(`  expected: ${issue.expected}`));
+  if (issue.found !== undefined) lines.push(printable(`  found:    ${issue.found}`));
+  if (issue.hint !== undefined) lines.push(printable(`  hint:     ${issue.hint}`));
   if (location?.commandLine !== undefined && location.lineText !== undefined && location.commandLine.endsWith(location.lineText)) {
     const before = location.commandLine.length - location.lineText.length;
-    lines.push(`  ${location.commandLine}`);
-    lines.push(`  ${' '.repeat(before + location.column - 1)}^`);
+    const quote = quoteWithCaret(location.commandLine, before + location.column - 1);
+    lines.push(`  ${quote.text}`, `  ${' '.repeat(quote.caret)}^`);
   } else if (location?.lineText !== undefined) {
     const gutter = `${location.line} | `;
-    lines.push(`  ${gutter}${location.lineText}`);
-    lines.push(`  ${' '.repeat(gutter.length + location.column - 1)}^`);
+    const quote = quoteWithCaret(location.lineText, location.column - 1);
+    lines.push(`  ${gutter}${quote.text}`, `  ${' '.repeat(gutter.length + quote.caret)}^`);
   }
   return lines.join('\n');
+}
+
+/** The line as printed (escaped, cut to a window around `column` when long) and where the caret goes under it. */
+function quoteWithCaret(line: string, column: number): { text: string; caret: number } {
+  let start = 0;
+  let end = line.length;
+  if (line.length > MAX_QUOTE_WIDTH) {
+    start = Math.max(0, Math.min(column - Math.floor(MAX_QUOTE_WIDTH / 2), line.length - MAX_QUOTE_WIDTH));
+    end = start + MAX_QUOTE_WIDTH;
+  }
+  const head = start > 0 ? '…' : '';
+  const tail = end < line.length ? `… (${line.length.toLocaleString('en-US')} characters)` : '';
+  const before = printable(line.slice(start, Math.max(start, column)));
+  return { text: `${head}${printable(line.slice(start, end))}${tail}`, caret: head.length + before.length };
 }

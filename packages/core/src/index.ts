@@ -1,7 +1,7 @@
 export type { Distribution, ExperimentSpec, Layer, LayerKind, LayerList, Pool } from './spec-types.ts';
 export { SpecError, formatIssue, formatIssues, type SourceLocation, type SpecIssue } from './errors.ts';
-export { addVariantIssue, loadExperiment, resolveSpecValue, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
-export { checkSweep, expandSweep, countVariants, DEFAULT_MAX_VARIANTS, TooManyVariantsError, type VariantPlan, type VariantOverride } from './sweep.ts';
+export { addVariantIssue, loadExperiment, MAX_VARIANT_NAME_LENGTH, resolveSpecValue, type LoadedExperiment, type LoadOptions, type Variant } from './load.ts';
+export { checkSweep, expandSweep, countVariants, DEFAULT_MAX_VARIANTS, MAX_VARIANTS_LIMIT, TooManyVariantsError, type VariantPlan, type VariantOverride } from './sweep.ts';
 export { checkRandomSearch, DEFAULT_SAMPLING_SEED, sampleTrials, trialName, type RandomSearch, type SampledValue, type Trial } from './random-search.ts';
 export { checkDistribution, describeDistribution, distributionKind, drawValue, readDistribution, type DistributionKind, type Draw, type ParameterDistribution } from './sample-space.ts';
 export { seededRandom, textKey, type RandomSource } from './seeded-random.ts';
@@ -11,5 +11,7 @@ export { validateSpec } from './validate.ts';
 export { asResolved, cnnSpecOf, toySpecOf, ALWAYS_PRESENT, AUGMENT_PRESENT, CNN_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT, type ResolvedAugment, type ResolvedCnnSpec, type ResolvedSchedule, type ResolvedSpec, type ResolvedToySpec } from './resolved-spec.ts';
 export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
 export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
-export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT } from './source.ts';
+export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT, MAX_SPEC_BYTES } from './source.ts';
+export { MAX_NESTING_DEPTH } from './nesting.ts';
 export { parseSeedsOption, requiredPassingSeeds, seedsOf, SeedsOptionError, withSeed } from './seeds.ts';
+export { firstUnsafeChar, printable, terminalSafe, UNSAFE_CHAR } from './printable.ts';

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { SpecError, type SourceLocation, type SpecIssue } from './errors.ts';
 import { applyCommandLine, locateOnCommandLine, sweepHint, type Override } from './overrides.ts';
+import { paramNameIssues } from './param-names.ts';
 import { setPath, type PathSegment } from './paths.ts';
 import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
 import type { ExperimentSpec } from './spec-types.ts';
@@ -15,6 +16,9 @@ import { seedsOf } from './seeds.ts';
 import { checkSweep, DEFAULT_MAX_VARIANTS, expandSweep, TooManyVariantsError, type VariantOverride, type VariantPlan } from './sweep.ts';
 import { validateSpec, type PathLocator } from './validate.ts';
 import { substituteVars } from './vars.ts';
+
+/** A variant's name names its runs (with `_seed=N`), and MLflow keeps at most 250 characters of a run name. */
+export const MAX_VARIANT_NAME_LENGTH = 200;
 
 export interface LoadOptions {
   /** `--set path=value` texts, applied in order before validation. */
@@ -92,6 +96,8 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   let plans;
   try {
     plans = expandSweep(spec.sweep, options.maxVariants ?? DEFAULT_MAX_VARIANTS);
+    // Said before the work, so a large sweep is not minutes of silence.
+    if (plans.length > DEFAULT_MAX_VARIANTS) options.note?.(`checking ${plans.length.toLocaleString('en-US')} variants (about ${Math.max(1, Math.round(plans.length / 2000))} s)`);
   } catch (error) {
     if (!(error instanceof TooManyVariantsError)) throw error;
     throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);
@@ -119,6 +125,11 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
 
   const variants: Variant[] = [];
   for (const plan of plans) {
+    if (plan.name.length > MAX_VARIANT_NAME_LENGTH) {
+      // It names every run of the variant, and MLflow keeps at most 250 characters of a run name.
+      addVariantIssue(issues, { path: 'sweep', message: `a variant's name is ${plan.name.length} characters long, too long for a run name: ${plan.name.slice(0, 60)}…`, expected: `variant names of at most ${MAX_VARIANT_NAME_LENGTH} characters (fewer grid axes, or named variants)`, found: `${plan.name.length} characters`, location: baseLocate(['sweep']) }, '');
+      continue;
+    }
     const made = makeVariant(plan);
     for (const issue of made.issues) addVariantIssue(issues, issue, made.variant.name);
     variants.push(made.variant);
@@ -148,8 +159,11 @@ function resolveSpec(raw: Record<string, unknown>, locate: PathLocator): { spec:
   const substituted = substituteVars(raw);
   const varIssues: SpecIssue[] = substituted.issues.map(({ segments, ...issue }) => ({ ...issue, location: locate(segments) }));
   const schemaIssues = validateSpec(substituted.value, locate);
+  // Every leaf becomes an MLflow param: a key MLflow would refuse is this spec's problem, found now.
+  const { sweep: _sweep, ...logged } = substituted.value;
+  const paramIssues = schemaIssues.length === 0 ? paramNameIssues(logged, locate) : [];
   // Validation filled in the schema's defaults: once it found no issues, this is a resolved spec.
-  return { spec: asResolved(substituted.value as unknown as ExperimentSpec), issues: [...varIssues, ...schemaIssues] };
+  return { spec: asResolved(substituted.value as unknown as ExperimentSpec), issues: [...varIssues, ...schemaIssues, ...paramIssues] };
 }
 
 /** A path inside an overridden value is located in the sweep entry that set it. */

@@ -2,13 +2,27 @@
  * Parsing a spec file with source positions kept, so every later error can point back at the line
  * and column where the offending value was written.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, type Document, type Node } from 'yaml';
 import type { SourceLocation, SpecIssue } from './errors.ts';
+import { findTooDeep, MAX_NESTING_DEPTH } from './nesting.ts';
 
 /** Aliases beyond this count are refused: a "billion laughs" file expands exponentially. */
 export const MAX_ALIAS_COUNT = 100;
+
+/** A spec larger than this is refused before it is read: real specs are a few KB; parsing 20 MB takes seconds and hundreds of MB. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+function tooLarge(file: string, size: number): SpecIssue {
+  return {
+    path: '',
+    message: `the spec is too large to read (${size.toLocaleString('en-US')} bytes)`,
+    expected: `at most ${MAX_SPEC_BYTES.toLocaleString('en-US')} bytes (1 MiB)`,
+    found: `${size.toLocaleString('en-US')} bytes`,
+    location: { file, line: 1, column: 1 },
+  };
+}
 
 export interface SpecSource {
   file: string;
@@ -25,6 +39,8 @@ export type ParseResult = { ok: true; source: SpecSource } | { ok: false; issues
 export function readSpecSource(file: string): ParseResult {
   let bytes: Buffer;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_SPEC_BYTES) return { ok: false, issues: [tooLarge(file, size)] };
     bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -53,12 +69,28 @@ export function parseSpecText(file: string, bytes: Buffer | string): ParseResult
       issues: [{ path: '', message: 'this is not a text file', expected: 'a YAML experiment spec (UTF-8 text)', found: 'binary data', location: at(1, 1) }],
     };
   }
+  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+  if (size > MAX_SPEC_BYTES) return { ok: false, issues: [tooLarge(file, size)] };
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   const lines = text.split(/\r?\n/);
   if (text.trim() === '' || text.split(/\r?\n/).every((l) => l.trim() === '' || l.trim().startsWith('#'))) {
     return {
       ok: false,
       issues: [{ path: '', message: 'the spec is empty', expected: 'a mapping with at least `name` and `kind`', found: 'no content', location: at(1, 1, lines[0]) }],
+    };
+  }
+  // Before the parser: it recurses once per level, and thousands of levels overflow its stack.
+  const deep = findTooDeep(text);
+  if (deep) {
+    return {
+      ok: false,
+      issues: [{
+        path: '',
+        message: `nested deeper than ${MAX_NESTING_DEPTH} levels`,
+        expected: `at most ${MAX_NESTING_DEPTH} levels of nested lists and mappings`,
+        found: `level ${MAX_NESTING_DEPTH + 1} here`,
+        location: at(deep.line, deep.column, lines[deep.line - 1]),
+      }],
     };
   }
   const lineCounter = new LineCounter();

@@ -450,7 +450,7 @@ export interface ExperimentSpec {
     variants?: [
       {
         /**
-         * Readable name, part of every run name of this variant.
+         * Readable name, part of every run name of this variant: letters, digits, '.', '_', '=' and '-', at most 100 characters.
          */
         name: string;
         /**
@@ -460,7 +460,7 @@ export interface ExperimentSpec {
       },
       ...{
         /**
-         * Readable name, part of every run name of this variant.
+         * Readable name, part of every run name of this variant: letters, digits, '.', '_', '=' and '-', at most 100 characters.
          */
         name: string;
         /**
@@ -533,7 +533,7 @@ export interface ExperimentSpec {
      */
     uri?: string;
     /**
-     * MLflow experiment name. Default: the spec's name.
+     * MLflow experiment name. Default: the spec's name. Any printable text up to 256 characters (MLflow's own limit on a server): no control characters (C0, DEL, C1), line or paragraph separators, bidirectional controls, U+FFFE/U+FFFF or unpaired surrogates, which MLflow's file-store reader or a terminal would choke on; and no ' (MLflow's file store looks an experiment up with name = '...', unescaped).
      */
     experiment?: string;
   };

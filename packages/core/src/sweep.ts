@@ -11,6 +11,12 @@ import type { ExperimentSpec } from './spec-types.ts';
 import type { PathLocator } from './validate.ts';
 
 export const DEFAULT_MAX_VARIANTS = 1000;
+/**
+ * No --max-variants goes past this: every variant is resolved and checked before anything runs
+ * (about half a millisecond and a few KB each), so 10,000 take seconds and a 1,000 × 1,000 grid
+ * would take minutes and gigabytes. A search that large is a random or Optuna search.
+ */
+export const MAX_VARIANTS_LIMIT = 10_000;
 
 export interface VariantOverride {
   path: string[];
@@ -28,7 +34,12 @@ export interface VariantPlan {
 
 export class TooManyVariantsError extends Error {
   constructor(readonly count: number, readonly cap: number) {
-    super(`the sweep expands to ${count} variants, more than the cap of ${cap}; pass --max-variants ${count} to run them all`);
+    const counted = count.toLocaleString('en-US');
+    super(
+      count > MAX_VARIANTS_LIMIT
+        ? `the sweep expands to ${counted} variants, more than the ${MAX_VARIANTS_LIMIT.toLocaleString('en-US')} xp checks and runs from one spec; split the grid into several specs, or sample it with sweep.random or sweep.optuna`
+        : `the sweep expands to ${count} variants, more than the cap of ${cap}; pass --max-variants ${count} to run them all`,
+    );
     this.name = 'TooManyVariantsError';
   }
 }
@@ -41,7 +52,8 @@ export function countVariants(sweep: ExperimentSpec['sweep']): number {
 
 export function expandSweep(sweep: ExperimentSpec['sweep'], maxVariants = DEFAULT_MAX_VARIANTS): VariantPlan[] {
   const count = countVariants(sweep);
-  if (count > maxVariants) throw new TooManyVariantsError(count, maxVariants);
+  const cap = Math.min(maxVariants, MAX_VARIANTS_LIMIT);
+  if (count > cap) throw new TooManyVariantsError(count, cap);
   const named: VariantPlan[] = sweep?.variants?.map((variant, i) => ({
     name: variant.name,
     overrides: Object.entries(variant.set).map(([key, value]) => ({ path: parsePath(key), value, origin: ['sweep', 'variants', i, 'set', key] })),

@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SourceLocation, SpecIssue } from './errors.ts';
+import { firstUnsafeChar } from './printable.ts';
 import { describeValue } from './source.ts';
 import { experimentSchema, validateAgainstSchema } from './schema.ts';
 
@@ -174,6 +175,24 @@ function toIssue(error: ErrorObject, root: unknown, locate: PathLocator): SpecIs
     }
     case 'enum':
       return { path: dotted, message: messageFor(error), expected: expectedOf(error), found, hint: valueHint(valueAt(root, path), params.allowedValues as unknown[]), location: locate(path) };
+    case 'pattern': {
+      // A control character in a name is the pattern's usual victim: say which one and where, not the regex.
+      const value = valueAt(root, path);
+      const unsafe = typeof value === 'string' ? firstUnsafeChar(value) : null;
+      if (unsafe) {
+        return {
+          path: dotted,
+          message: `contains the control character ${unsafe.codePoint} at character ${unsafe.index + 1}`,
+          expected: 'printable text: no control characters (C0, DEL, C1), line separators, bidirectional controls, U+FFFE/U+FFFF',
+          found,
+          location: locate(path),
+        };
+      }
+      if (typeof value === 'string' && value.includes("'")) {
+        return { path: dotted, message: `holds a ', which MLflow's file store cannot look up by name (it quotes the name in a filter without escaping)`, expected: "a name without '", found, location: locate(path) };
+      }
+      return { path: dotted, message: messageFor(error), expected: expectedOf(error), found, location: locate(path) };
+    }
     default:
       return { path: dotted, message: messageFor(error), expected: expectedOf(error), found, location: locate(path) };
   }

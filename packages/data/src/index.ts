@@ -1,5 +1,5 @@
-export { IdxFileError, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdxImages, parseIdxLabels, readIdxBytes, readIdxImages, readIdxLabels } from './idx.ts';
-export type { IdxImages, IdxLabels } from './idx.ts';
+export { IdxFileError, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MAX_IDX_BYTES, parseIdxImages, parseIdxLabels, readIdxBytes, readIdxImages, readIdxLabels } from './idx.ts';
+export type { IdxImages, IdxLabels, IdxReadOptions } from './idx.ts';
 export {
   DatasetError,
   MNIST_CLASSES,

@@ -93,9 +93,11 @@ export function locateMnistFiles(directory: string): Record<MnistFileRole, strin
 }
 
 function checkSameCount(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string): void {
-  if (images.count !== labels.count) {
+  const imageCount = images.fileCount ?? images.count;
+  const labelCount = labels.fileCount ?? labels.count;
+  if (imageCount !== labelCount) {
     throw new DatasetError(
-      `label count disagrees with image count: ${labelsFile} has ${labels.count} labels but ${imagesFile} has ${images.count} images`,
+      `label count disagrees with image count: ${labelsFile} has ${labelCount} labels but ${imagesFile} has ${imageCount} images`,
       labelsFile,
     );
   }
@@ -157,12 +159,17 @@ export function loadMnist(options: LoadMnistOptions = {}): MnistData {
 
   const directory = options.path ?? defaultMnistDirectory();
   const files = locateMnistFiles(directory);
-  const trainImages = readIdxImages(files.trainImages);
-  const trainLabels = readIdxLabels(files.trainLabels);
+  limitOf(options.trainLimit, 1, 'trainLimit');
+  limitOf(options.testLimit, 1, 'testLimit');
+  // Only the images the limits keep are read: a quick trial on 1,000 images does not load 60,000.
+  const trainRead = { limit: options.trainLimit };
+  const testRead = { limit: options.testLimit };
+  const trainImages = readIdxImages(files.trainImages, trainRead);
+  const trainLabels = readIdxLabels(files.trainLabels, trainRead);
   checkSameCount(trainImages, trainLabels, files.trainImages, files.trainLabels);
   checkLabelRange(trainLabels, files.trainLabels, MNIST_CLASSES);
-  const testImages = readIdxImages(files.testImages);
-  const testLabels = readIdxLabels(files.testLabels);
+  const testImages = readIdxImages(files.testImages, testRead);
+  const testLabels = readIdxLabels(files.testLabels, testRead);
   checkSameCount(testImages, testLabels, files.testImages, files.testLabels);
   checkLabelRange(testLabels, files.testLabels, MNIST_CLASSES);
   if (testImages.rows !== trainImages.rows || testImages.cols !== trainImages.cols) {

@@ -3,7 +3,7 @@
  * and nowhere else: 2 for a bad spec or usage, 1 for a run that failed, 130 for an interrupted run.
  */
 import { Command, CommanderError } from 'commander';
-import { SpecError } from '@xp/core';
+import { SpecError, terminalSafe } from '@xp/core';
 import { UsageError, type CliContext } from './context.ts';
 import { OptunaBridgeError } from '../run/sweepers/optuna-bridge.ts';
 import { register as registerValidate } from './commands/validate.ts';
@@ -41,8 +41,9 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
   const ctx: CliContext = {
     cwd: process.cwd(),
     env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    // User data (names, messages, values read back from a store) reaches the terminal escaped (#26.8).
+    stdout: (text) => process.stdout.write(terminalSafe(text)),
+    stderr: (text) => process.stderr.write(terminalSafe(text)),
     exit: (c) => {
       code = Math.max(code, c);
     },

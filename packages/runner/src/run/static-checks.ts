@@ -2,7 +2,7 @@
  * The checks every command runs before anything else: the spec loads (schema, overrides, sweep) and
  * each variant passes its kind's static checks. Any problem is a SpecError: exit 2, nothing created.
  */
-import { addVariantIssue, loadExperiment, SpecError, type LoadedExperiment, type LoadOptions, type SourceLocation, type SpecIssue, type Variant } from '@xp/core';
+import { addVariantIssue, firstUnsafeChar, loadExperiment, SpecError, type LoadedExperiment, type LoadOptions, type SourceLocation, type SpecIssue, type Variant } from '@xp/core';
 import type { CnnModelSpec } from '@xp/models/cnn/layers';
 import { summarizeModel } from '@xp/models/cnn/summary';
 import { kindOf } from '../kinds/registry.ts';
@@ -30,6 +30,7 @@ export async function loadAndCheck(file: string, options: LoadOptions): Promise<
     variants.push({ variant, check });
   }
   issues.push(...(await checkOptunaSearch(experiment, process.env)));
+  issues.push(...environmentNameIssues(experiment, process.env));
   if (issues.length > 0) throw new SpecError(file, issues);
   return { experiment, variants };
 }
@@ -77,4 +78,24 @@ export function budgetDetails(variant: Variant, check: StaticCheck, top = 3): st
 function where(location: SourceLocation | undefined): string {
   if (!location) return 'the spec';
   return location.commandLine ?? `${location.file}:${location.line}:${location.column}`;
+}
+
+/**
+ * $MLFLOW_EXPERIMENT_NAME names the experiment when the spec does not: it is held to the rule the
+ * schema applies to tracking.experiment (printable, no ', at most 256 characters), since it lands in
+ * the same meta.yaml and the same terminal.
+ */
+function environmentNameIssues(experiment: LoadedExperiment, env: NodeJS.ProcessEnv): SpecIssue[] {
+  const name = env.MLFLOW_EXPERIMENT_NAME;
+  if (experiment.spec.tracking?.experiment || !name) return [];
+  const unsafe = firstUnsafeChar(name);
+  const problem = unsafe
+    ? `contains the control character ${unsafe.codePoint} at character ${unsafe.index + 1}`
+    : name.includes("'")
+      ? "holds a ', which MLflow's file store cannot look up by name"
+      : name.length > 256
+        ? `is ${name.length} characters long`
+        : undefined;
+  if (!problem) return [];
+  return [{ path: 'tracking.experiment', message: `$MLFLOW_EXPERIMENT_NAME, which names the experiment, ${problem}`, expected: "printable text without ', at most 256 characters (or set tracking.experiment)", found: JSON.stringify(name.slice(0, 80)) }];
 }
