@@ -17,6 +17,8 @@ export interface SourceLocation {
    * the argument instead of `file:line:column`.
    */
   commandLine?: string;
+  /** For a value composed in from another file: the defaults entries that included it, nearest first. */
+  includedBy?: string[];
 }
 
 export interface SpecIssue {
@@ -69,5 +71,6 @@ export function formatIssue(issue: SpecIssue, file: string): string {
     lines.push(`  ${gutter}${location.lineText}`);
     lines.push(`  ${' '.repeat(gutter.length + location.column - 1)}^`);
   }
+  for (const entry of location?.includedBy ?? []) lines.push(`  included by ${entry}`);
   return lines.join('\n');
 }

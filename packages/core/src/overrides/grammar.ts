@@ -32,6 +32,8 @@ export interface ParsedOverride {
   valueOffset: number;
   /** The value as typed. */
   valueText: string;
+  /** For `a,b,c`: where each value starts (0-based, in the override's text) and its text as typed. */
+  pieces?: Array<{ offset: number; text: string }>;
 }
 
 /** A text outside the grammar: `column` is 1-based, in the override as typed. */
@@ -146,6 +148,8 @@ const SHOWN: Record<TokenType, string> = {
 
 class Parser {
   private i = 0;
+  /** Where each top-level value of a comma-separated sweep starts and ends (offsets in the override). */
+  readonly spans: Array<[number, number]> = [];
   constructor(private readonly tokens: Token[]) {}
 
   private get peek(): Token {
@@ -164,7 +168,9 @@ class Parser {
   }
 
   value(): Raw {
+    const from = this.peek.start;
     const first = this.element();
+    this.spans.push([from, this.peek.start]);
     if (this.peek.type !== 'COMMA') {
       if (this.peek.type !== 'EOF') this.fail("',' or the end of the value");
       return first;
@@ -172,7 +178,9 @@ class Parser {
     const values: Raw[] = [first];
     while (this.peek.type === 'COMMA') {
       this.i++;
+      const start = this.peek.start;
       values.push(this.element());
+      this.spans.push([start, this.peek.start]);
     }
     if (this.peek.type !== 'EOF') this.fail("',' or the end of the value");
     for (const value of values) if (isRawSweep(value)) throw new OverrideSyntaxError('a sweep cannot be one of the values of a comma-separated sweep', this.tokens[0].start + 1);
@@ -402,7 +410,7 @@ function isFloat(value: Raw | undefined): boolean {
   return value instanceof PyFloat;
 }
 
-function simpleChoice(args: Raw[]): RawSweep {
+function simpleChoice(args: Raw[]): Extract<RawSweep, { sweep: 'choice' }> {
   for (const a of args) if (isRawSweep(a)) throw new Error(`TypeError: a sweep cannot be a value of a choice`);
   return { sweep: 'choice', values: args, simple: true, shuffle: false, tags: [] };
 }
@@ -556,7 +564,8 @@ function callFunction(name: string, rawArgs: Raw[], rawKwargs: Record<string, Ra
         if (Array.isArray(arg)) return shuffled(arg);
         return [arg];
       }
-      return { ...simpleChoice(target), shuffle: true };
+      const choice = simpleChoice(target);
+      return { ...choice, shuffle: true };
     }
     case 'sort': {
       const b = bind(name, [], kwargs, ['sweep', 'list', 'reverse'], true);
@@ -682,8 +691,12 @@ export function parseHydraOverride(text: string): ParsedOverride {
   while (text[valueStart] === ' ' || text[valueStart] === '\t') valueStart++;
   const valueText = text.slice(valueStart);
   if (valueText === '') return { ...base, value: { element: '' }, valueOffset: valueStart, valueText };
-  const raw = new Parser(tokenize(valueText, valueStart)).value();
-  if (isRawSweep(raw)) return { ...base, value: { sweep: toSweep(raw) }, valueOffset: valueStart, valueText };
+  const parser = new Parser(tokenize(valueText, valueStart));
+  const raw = parser.value();
+  if (isRawSweep(raw)) {
+    const pieces = raw.sweep === 'choice' && raw.simple ? parser.spans.map(([from, to]) => ({ offset: from, text: text.slice(from, to) })) : undefined;
+    return { ...base, value: { sweep: toSweep(raw) }, valueOffset: valueStart, valueText, ...(pieces ? { pieces } : {}) };
+  }
   return { ...base, value: { element: toElement(raw) }, valueOffset: valueStart, valueText };
 }
 
