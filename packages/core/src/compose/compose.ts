@@ -11,6 +11,7 @@
  * option, add a group or remove one (./group-overrides.ts).
  */
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SourceLocation, SpecIssue } from '../errors.ts';
@@ -95,6 +96,7 @@ export function composeSpec(file: string, absolute: string, options: ComposeOpti
   const choices = options.choices ?? [];
   if (!('defaults' in top) && !choices.some((c) => c.kind === 'add' || c.kind === 'force-add')) {
     const value = structuredClone(top);
+    delete value.configPath;
     const unused = choices.map((c) => unknownGroupIssue(c, new Set(), undefined));
     return {
       value,
@@ -130,17 +132,19 @@ export function composeSpec(file: string, absolute: string, options: ComposeOpti
         files.push({ file: shown(path), path, sha256: sha256(src.text), package: packagePath.join('.'), ...(choice ? { choice } : {}), includedBy });
         const own = { ...content };
         delete own.defaults;
-        if (isPrimary) delete own.configPath;
+        delete own.configPath;
+        // An editor's pointer to the schema (or a fragment of it) is not part of the spec it lands in.
+        if (!isPrimary) delete own.$schema;
         mergeInto(value, packagePath, own, provenance, { source: src, sourcePath: [], includedBy });
         continue;
       }
       const entryShown = entry.index >= 0 ? `${shown(path)} defaults[${entry.index}]` : entry.kind === 'group' && entry.chosenBy ? entry.chosenBy.shown : `${shown(path)} defaults`;
       const chain = [entry.kind === 'group' && entry.chosenBy && entry.index >= 0 ? `${entry.chosenBy.shown} (${entryShown})` : entryShown, ...includedBy];
-      const where = entry.index >= 0 ? locateInSource(src, ['defaults', entry.index]) : entry.kind === 'group' ? entry.chosenBy?.location : undefined;
+      const where = entry.kind === 'group' && entry.chosenBy ? entry.chosenBy.location : entry.index >= 0 ? locateInSource(src, ['defaults', entry.index]) : undefined;
       if (entry.kind === 'file') {
         const target = resolve(dirname(path), entry.path.endsWith('.yaml') || entry.path.endsWith('.yml') ? entry.path : `${entry.path}.yaml`);
         if (!insideAllowed(target, project, searchPath)) {
-          issues.push({ path: `defaults.${entry.index}`, message: `${entry.path} is outside the project (${shortPath(project, cwd) || '.'}) and the search path: composition reads files inside them only`, expected: 'a path inside the project, or a folder named in XP_CONFIG_PATH or configPath', found: shortPath(target, cwd), location: where });
+          issues.push({ path: `defaults.${entry.index}`, message: `${entry.path} is outside the project (${project}) and the search path: composition reads files inside them only`, expected: 'a path inside the project, or a folder named in XP_CONFIG_PATH or configPath', found: shortPath(target, cwd), location: where });
           continue;
         }
         include(target, packagePath, groupPath, chain, stack, where, `defaults.${entry.index}`, undefined);
@@ -188,7 +192,7 @@ export function composeSpec(file: string, absolute: string, options: ComposeOpti
     if (!read.ok) {
       const missing = read.issues.some((i) => i.message.includes('no such file'));
       issues.push(...(missing
-        ? [{ path: at, message: `no such file: ${shown(target)}`, expected: 'a YAML file, named without .yaml, relative to the file that lists it', found: shown(target), location: where }]
+        ? [{ path: at, message: `no such file: ${shown(target)}`, expected: yamlFilesIn(dirname(target), cwd), found: shown(target), location: where }]
         : read.issues.map((i) => ({ ...i, location: i.location ? { ...i.location, file: shown(target), includedBy: chain } : where }))));
       return;
     }
@@ -333,6 +337,17 @@ function setAt(target: Record<string, unknown>, at: PathSegment[], value: unknow
   }
   node[last] = structuredClone(value);
   provenance.setTree(at, value, { ...origin, sourcePath });
+}
+
+/** What a missing file entry could have named: the YAML files in its folder. */
+function yamlFilesIn(dir: string, cwd: string): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).map((n) => n.replace(/\.ya?ml$/, '')).sort();
+  } catch {
+    return `a YAML file, named without .yaml, relative to the file that lists it (${shortPath(dir, cwd) || '.'} does not exist)`;
+  }
+  return names.length > 0 ? `one of the files in ${shortPath(dir, cwd) || '.'}: ${names.join(', ')}` : `a YAML file, named without .yaml, relative to the file that lists it (${shortPath(dir, cwd) || '.'} holds none)`;
 }
 
 function insideAllowed(target: string, project: string, searchPath: SearchPath): boolean {

@@ -67,7 +67,8 @@ export function loadComposed(absolute: string, file: string, options: LoadOption
   const multirun = options.multirun ?? false;
   for (const text of options.args ?? []) {
     const { parsed } = readHydraArgument(text);
-    const isGroupArg = parsed !== undefined && (first.groups.has(parsed.key) || ((parsed.kind !== 'change' || parsed.package !== undefined || parsed.key.includes('/')) && isGroup(searchPath, parsed.key)));
+    // A group folder on the search path counts too: choosing an option of a group the spec does not use is an error (add it with +group=option).
+    const isGroupArg = parsed !== undefined && (first.groups.has(parsed.key) || isGroup(searchPath, parsed.key));
     if (!parsed || !isGroupArg) {
       valueArgs.push(text);
       continue;
