@@ -144,7 +144,7 @@ describe('provenance', () => {
   it('a group file whose keys do not belong where it lands is refused at its own line', () => {
     const root = project({ ...TOY, 'app/optimizer/odd.yaml': 'lr: 0.1\nwidth: 3\n' });
     const issues = issuesOf(root, 'app/spec.yaml', { args: ['optimizer@train=odd'] });
-    expect(issues.map((i) => `${i.location?.file}:${i.location?.line}:${i.location?.column}: ${i.path}: ${i.message}`)).toEqual(['app/optimizer/odd.yaml:2:1: train.width: unknown key \'width\' under train']);
+    expect(issues.map((i) => `${i.location?.file}:${i.location?.line}:${i.location?.column}: ${i.path}: ${i.message}`)).toEqual(['app/optimizer/odd.yaml:2:1: train.width: unknown key \'width\'']);
     expect(issues[0].location?.includedBy).toEqual([`argument optimizer@train=odd (${join(root, 'app/spec.yaml')} defaults[1])`]);
   });
 });
