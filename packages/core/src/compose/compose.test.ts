@@ -105,7 +105,7 @@ describe('a defaults list', () => {
 describe('group choices on the command line', () => {
   it('model=large chooses another option; +group=option adds a group; ~group removes one', () => {
     const root = project({ ...TOY, 'app/extra/desc.yaml': 'description: added\n' });
-    expect(load(root, 'app/spec.yaml', { args: ['model=large'] }).variants[0].spec.model?.weights.w1).toBe(1.5);
+    expect(load(root, 'app/spec.yaml', { args: ['model=large'] }).variants[0].spec.model?.weights?.w1).toBe(1.5);
     expect(load(root, 'app/spec.yaml', { args: ['+extra@_global_=desc'] }).variants[0].spec.description).toBe('added');
     expect(load(root, 'app/spec.yaml', { args: ['~optimizer@train', '+train.lr=0.7'] }).variants[0].spec.train?.lr).toBe(0.7);
     expect(load(root, 'app/spec.yaml', { args: ['optimizer@train=fast'] }).variants[0].spec.train?.lr).toBe(0.5);
@@ -116,7 +116,7 @@ describe('group choices on the command line', () => {
     const loaded = load(root, 'app/spec.yaml', { args: ['model=small,large', 'train.lr=0.1,0.2'], multirun: true });
     expect(loaded.variants.map((v) => v.name)).toEqual(['model=small_lr=0.1', 'model=small_lr=0.2', 'model=large_lr=0.1', 'model=large_lr=0.2']);
     expect(loaded.variants[2].overrides).toEqual({ model: 'large', 'train.lr': 0.1 });
-    expect(loaded.variants[2].spec.model?.weights.w1).toBe(1.5);
+    expect(loaded.variants[2].spec.model?.weights?.w1).toBe(1.5);
     expect(loaded.variants[2].composed.choices.model).toBe('large');
     expect(load(root, 'app/spec.yaml', { args: ['model=glob(l*)'], multirun: true }).variants.map((v) => v.name)).toEqual(['model=large']);
   });

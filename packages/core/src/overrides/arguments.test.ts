@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpecError, type SpecIssue } from '../errors.ts';
 import { loadExperiment, type LoadOptions } from '../load.ts';
-import { HYDRA_CASES } from './hydra-cases.test.ts';
+import { HYDRA_CASES } from './hydra-cases.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'xp-arguments-'));
 const TOY = join(dir, 'toy.yaml');
