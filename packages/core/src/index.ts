@@ -13,3 +13,7 @@ export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
 export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
 export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT } from './source.ts';
 export { parseSeedsOption, requiredPassingSeeds, seedsOf, SeedsOptionError, withSeed } from './seeds.ts';
+export { annotatedYaml, describeOrigin, filesSection, provenanceMap } from './compose/show.ts';
+export type { Composed } from './compose/load-composed.ts';
+export type { ComposedFile } from './compose/compose.ts';
+export { parseHydraOverride, OverrideSyntaxError, type ParsedOverride } from './overrides/grammar.ts';

@@ -65,6 +65,10 @@ export interface LoadedExperiment {
   variantWith(name: string, overrides: readonly VariantOverride[]): { variant: Variant; issues: SpecIssue[] };
   /** The base spec's composition: its files with their hashes, its group choices and the composed YAML. */
   composed: Composed;
+  /** The spec as written: composed, the command line applied, before vars and schema defaults (what `xp show` prints). */
+  written: Record<string, unknown>;
+  /** Where a path of the base spec was written: a file (with the chain that included it) or the command line. */
+  locate: (path: readonly PathSegment[], keyOf?: boolean) => SourceLocation | undefined;
 }
 
 /** Composes the spec from its defaults list (./compose/), once per combination of swept group options, then loads each. */
@@ -81,6 +85,7 @@ function loadOne(file: string, options: LoadOptions, composed: Composed, naming:
   const baseLocate: PathLocator = (path, keyOf) => locateOnCommandLine(commandLine, path, keyOf) ?? composed.locate(path, keyOf);
   const fail = (all: SpecIssue[]): SpecError => new SpecError(file, withSweepHints(all, commandLine.overrides, options.multirun ?? false));
 
+  const written = structuredClone(raw);
   if (options.seeds) {
     delete raw.seed;
     raw.seeds = [...options.seeds];
@@ -140,7 +145,7 @@ function loadOne(file: string, options: LoadOptions, composed: Composed, naming:
     for (const issue of made.issues) addVariantIssue(own, issue, name);
     return { variant: made.variant, issues: own };
   };
-  return { file, source, spec, variants, seeds: seedsOf(spec), variantWith, composed };
+  return { file, source, spec, variants, seeds: seedsOf(spec), variantWith, composed, written, locate: baseLocate };
 }
 
 function joinName(a: string, b: string): string {
