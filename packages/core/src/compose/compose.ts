@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SourceLocation, SpecIssue } from '../errors.ts';
 import type { PathSegment } from '../paths.ts';
@@ -85,7 +85,12 @@ const GLOBAL = '_global_';
 export function composeSpec(file: string, absolute: string, options: ComposeOptions = {}): Composition {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const shown = (path: string): string => (path === absolute ? file : shortPath(path, cwd));
+  // A file is shown as the spec was typed: beside it, the same way (experiments/model/seed-net.yaml); elsewhere from the working directory.
+  const shown = (path: string): string => {
+    if (path === absolute) return file;
+    const beside = relative(dirname(absolute), path);
+    return beside.startsWith('..') || isAbsolute(beside) ? shortPath(path, cwd) : join(dirname(file), beside);
+  };
   const parsed = readSpecSource(absolute);
   if (!parsed.ok) {
     const issues = parsed.issues.map((i) => (i.location?.file === absolute ? { ...i, location: { ...i.location, file } } : i));
