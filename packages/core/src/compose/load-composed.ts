@@ -68,7 +68,9 @@ export function loadComposed(absolute: string, file: string, options: LoadOption
   for (const text of options.args ?? []) {
     const { parsed } = readHydraArgument(text);
     // A group folder on the search path counts too: choosing an option of a group the spec does not use is an error (add it with +group=option).
-    const isGroupArg = parsed !== undefined && (first.groups.has(parsed.key) || isGroup(searchPath, parsed.key));
+    // (a mapping or list given for such a key is a value: `model={weights: …}` on a spec without the group).
+    const namesOptions = parsed?.value === undefined || !('element' in parsed.value) || typeof parsed.value.element === 'string';
+    const isGroupArg = parsed !== undefined && (first.groups.has(parsed.key) || (namesOptions && isGroup(searchPath, parsed.key)));
     if (!parsed || !isGroupArg) {
       valueArgs.push(text);
       continue;
