@@ -106,6 +106,7 @@ function loadOne(file: string, options: LoadOptions, composed: Composed, naming:
   let plans;
   try {
     plans = expandSweep(spec.sweep, options.maxVariants ?? DEFAULT_MAX_VARIANTS);
+    if (naming.keep) plans = plans.filter((plan) => naming.keep!(plan.name));
   } catch (error) {
     if (!(error instanceof TooManyVariantsError)) throw error;
     throw fail([...issues, { path: 'sweep', message: error.message, expected: `at most ${error.cap} variants`, found: `${error.count}`, location: baseLocate(['sweep']) }]);

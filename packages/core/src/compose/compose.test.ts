@@ -128,6 +128,20 @@ describe('group choices on the command line', () => {
   });
 });
 
+describe('named variants choosing group options', () => {
+  it('sweep.variants may set a group to an option: each composed with it, names and order kept, crossed with the grid', () => {
+    const spec = `${TOY['app/spec.yaml']}sweep:\n  grid:\n    train.steps: [1, 2]\n  variants:\n    - name: base\n      set: {train.lr: 0.3}\n    - name: big\n      set: {model: large, train.lr: 0.4}\n    - name: fast\n      set: {optimizer@train: fast}\n`;
+    const root = project({ ...TOY, 'app/spec.yaml': spec });
+    const loaded = load(root, 'app/spec.yaml');
+    expect(loaded.variants.map((v) => v.name)).toEqual(['base_steps=1', 'base_steps=2', 'big_steps=1', 'big_steps=2', 'fast_steps=1', 'fast_steps=2']);
+    const big = loaded.variants[2];
+    expect(big.spec.model?.weights?.w1).toBe(1.5);
+    expect(big.spec.train?.lr).toBe(0.4);
+    expect(big.overrides).toMatchObject({ model: 'large', 'train.lr': 0.4, 'train.steps': 1 });
+    expect(loaded.variants[0].spec.model?.weights?.w1).toBe(0.15);
+  });
+});
+
 describe('provenance', () => {
   it('a bad value in a group file is reported at its own file:line:col with the chain that included it', () => {
     const root = project({ ...TOY, 'app/model/bad.yaml': 'defaults: [small, _self_]\nweights:\n  w2: high\n' });

@@ -36,6 +36,8 @@ export interface VariantNaming {
   prefix: string;
   /** The group choices as overrides, `{model: 'wide'}`. */
   overrides: Record<string, unknown>;
+  /** Only the variants this composition is for (named variants that choose group options). */
+  keep?: (variantName: string) => boolean;
 }
 
 type LoadOne = (file: string, options: LoadOptions, composed: Composed, naming: VariantNaming) => LoadedExperiment;
@@ -104,9 +106,11 @@ export function loadComposed(absolute: string, file: string, options: LoadOption
     }
   }
   if (issues.length > 0) throw new SpecError(file, issues);
+  const segments = namedVariantSegments(first, file, issues);
+  if (issues.length > 0) throw new SpecError(file, issues);
   const loadOptions = { ...options, args: valueArgs };
 
-  if (axes.length === 0) {
+  if (axes.length === 0 && !segments) {
     const composition = singles.length > 0 ? composeSpec(file, absolute, { env, cwd, choices: singles }) : first;
     if (composition.issues.length > 0) throw new SpecError(file, composition.issues);
     return loadOne(file, loadOptions, composedOf(composition), { prefix: '', overrides: {} });
@@ -118,24 +122,108 @@ export function loadComposed(absolute: string, file: string, options: LoadOption
   const loaded: LoadedExperiment[] = [];
   const all: SpecIssue[] = [];
   for (const combo of combos) {
-    const choices: GroupChoice[] = [...singles, ...combo.map(({ axis, option }) => ({ group: axis.group, ...(axis.package === undefined ? {} : { package: axis.package }), option, kind: 'change' as const, location: axis.location, shown: `${axis.shown} (${option})` }))];
-    const composition = composeSpec(file, absolute, { env, cwd, choices });
-    const name = combo.map(({ axis, option }) => `${axis.package === undefined ? axis.group : `${axis.group}@${axis.package}`}=${option}`).join('_');
-    if (composition.issues.length > 0) {
-      for (const issue of composition.issues) addOnce(all, issue, name);
-      continue;
-    }
-    for (const { axis } of combo) if (axis.gridKey) dropGridKey(composition.value, axis.gridKey);
-    try {
-      loaded.push(loadOne(file, loadOptions, composedOf(composition), { prefix: name, overrides: Object.fromEntries(combo.map(({ axis, option }) => [axis.group, option])) }));
-    } catch (error) {
-      if (!(error instanceof SpecError)) throw error;
-      for (const issue of error.issues) addOnce(all, issue, name);
+    for (const segment of segments ?? [undefined]) {
+      const choices: GroupChoice[] = [...singles, ...combo.map(({ axis, option }) => ({ group: axis.group, ...(axis.package === undefined ? {} : { package: axis.package }), option, kind: 'change' as const, location: axis.location, shown: `${axis.shown} (${option})` })), ...(segment?.choices ?? [])];
+      const composition = composeSpec(file, absolute, { env, cwd, choices });
+      const name = combo.map(({ axis, option }) => `${axis.package === undefined ? axis.group : `${axis.group}@${axis.package}`}=${option}`).join('_');
+      const shownAs = [name, segment?.label].filter(Boolean).join(', ');
+      if (composition.issues.length > 0) {
+        for (const issue of composition.issues) addOnce(all, issue, shownAs);
+        continue;
+      }
+      for (const { axis } of combo) if (axis.gridKey) dropGridKey(composition.value, axis.gridKey);
+      if (segments) dropVariantGroupKeys(composition.value, first.groups);
+      const overrides = { ...Object.fromEntries(combo.map(({ axis, option }) => [axis.group, option])), ...(segment?.overrides ?? {}) };
+      try {
+        loaded.push(loadOne(file, loadOptions, composedOf(composition), { prefix: name, overrides, ...(segment ? { keep: segment.keep } : {}) }));
+      } catch (error) {
+        if (!(error instanceof SpecError)) throw error;
+        for (const issue of error.issues) addOnce(all, issue, shownAs);
+      }
     }
   }
   if (all.length > 0) throw new SpecError(file, all);
   const [base] = loaded;
   return { ...base, variants: loaded.flatMap((l) => l.variants) };
+}
+
+interface Segment {
+  /** The group options these named variants choose. */
+  choices: GroupChoice[];
+  overrides: Record<string, string>;
+  /** Which expanded variants belong to these named variants (a variant's name starts with its named variant's). */
+  keep: (variantName: string) => boolean;
+  label: string;
+  members: Set<number>;
+}
+
+/**
+ * `sweep.variants` entries whose `set` names a group (`set: {model: narrow}`): runs of consecutive
+ * named variants choosing the same options, each composed on its own (their order kept). Undefined
+ * when no named variant chooses an option.
+ */
+function namedVariantSegments(first: Composition, file: string, issues: SpecIssue[]): Segment[] | undefined {
+  const variants = (first.value.sweep as { variants?: unknown } | undefined)?.variants;
+  if (!Array.isArray(variants)) return undefined;
+  const names = variants.map((v) => String((v as { name?: unknown } | null)?.name ?? ''));
+  const chosen = variants.map((variant, i) => {
+    const set = (variant as { set?: unknown } | null)?.set;
+    const picks: Record<string, string> = {};
+    if (set && typeof set === 'object') {
+      for (const [key, value] of Object.entries(set)) {
+        if (!groupKeyOf(key, first.groups)) continue;
+        if (typeof value !== 'string') issues.push({ path: `sweep.variants.${i}.set.${key}`, message: `${key} is a config group: a named variant chooses one of its options by name`, expected: 'an option name, e.g. set: {model: narrow}', found: JSON.stringify(value), location: first.locate(['sweep', 'variants', i, 'set', key]) });
+        else picks[key] = value;
+      }
+    }
+    return picks;
+  });
+  if (chosen.every((picks) => Object.keys(picks).length === 0)) return undefined;
+  // A variant's expanded names start with its own name; the longest named variant that matches owns it.
+  const owner = (variantName: string): number => {
+    let best = -1;
+    names.forEach((name, i) => {
+      if ((variantName === name || variantName.startsWith(`${name}_`)) && (best < 0 || name.length > names[best].length)) best = i;
+    });
+    return best;
+  };
+  const segments: Segment[] = [];
+  chosen.forEach((picks, i) => {
+    const last = segments[segments.length - 1];
+    const key = JSON.stringify(picks);
+    if (last && JSON.stringify(last.overrides) === key) {
+      last.members.add(i);
+      return;
+    }
+    const location = first.locate(['sweep', 'variants', i, 'set']);
+    const members = new Set([i]);
+    segments.push({
+      choices: Object.entries(picks).map(([key, option]) => ({ ...groupKeyOf(key, first.groups)!, option, kind: 'change' as const, location, shown: `${file} sweep.variants[${i}] (${names[i]})` })),
+      overrides: picks,
+      keep: (variantName) => members.has(owner(variantName)),
+      label: `sweep variant ${names[i]}`,
+      members,
+    });
+  });
+  return segments;
+}
+
+/** A named variant's group choices are made by composition: they leave its `set`. */
+function dropVariantGroupKeys(value: Record<string, unknown>, groups: Set<string>): void {
+  const variants = (value.sweep as { variants?: unknown } | undefined)?.variants;
+  if (!Array.isArray(variants)) return;
+  for (const variant of variants) {
+    const set = (variant as { set?: Record<string, unknown> } | null)?.set;
+    if (set && typeof set === 'object') for (const key of Object.keys(set)) if (groupKeyOf(key, groups)) delete set[key];
+  }
+}
+
+/** `model` or `optimizer@train` naming a group the defaults use. */
+function groupKeyOf(key: string, groups: Set<string>): { group: string; package?: string } | undefined {
+  const at = key.indexOf('@');
+  const group = at < 0 ? key : key.slice(0, at);
+  if (!groups.has(group)) return undefined;
+  return at < 0 ? { group } : { group, package: key.slice(at + 1) };
 }
 
 /** The options an argument chooses: one, a comma-separated list, choice(…)/sort/shuffle of them, or glob(…) over the group's options. */
