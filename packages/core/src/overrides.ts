@@ -1,15 +1,14 @@
 /**
- * Overrides from the command line. Three forms, read the same way:
+ * Overrides from the command line. Two readings:
  *
- * - `--set path=value`;
- * - Hydra-style arguments after the spec, `xp run spec.yaml train.lr=0.3` (the same as --set);
- * - with `-m`/`--multirun`, an argument whose value holds commas, `train.lr=0.1,0.3,1`, is a sweep axis:
- *   it is added to the spec's grid and crossed with the rest of the sweep. Commas inside quotes,
- *   brackets or braces do not split (`head='[flatten, {dense: {units: 10}}]',[...]`), `\,` is a
- *   literal comma, and quotes around a whole value only group it.
+ * - `--set path=value`: xp's own; the value is read as YAML (text where the schema says text);
+ * - arguments after the spec, `xp run spec.yaml train.lr=0.3`, read with Hydra's override grammar
+ *   (./overrides/grammar.ts, ./overrides/arguments.ts): `+path=v` adds, `++path=v` sets either way,
+ *   `~path` deletes; with `-m`/`--multirun`, a sweep (`a,b`, `choice(…)`, `range(…)`, …) is a grid axis
+ *   crossed with the spec's sweep, and `interval(…)` a distribution for its random search or Optuna.
+ *   (Arguments naming a config group choose its options: ./compose/load-composed.ts.)
  *
- * The path must be one the schema knows; a value is read as YAML (numbers, booleans, lists, mappings)
- * unless the schema says the field is text. The command line wins over the spec's own sweep: an
+ * The path must be one the schema knows. The command line wins over the spec's own sweep: an
  * override of a path the sweep varies replaces that axis (or that key of the named variants, or that
  * path of the random search), and says so through `note`. Every problem found later in an overridden
  * value is located in the override as typed, not in the file.
