@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { openTrackingStore } from '@xp/tracking';
-import { tempDir, xp } from './helpers.ts';
+import { REPO, tempDir, xp } from './helpers.ts';
 
 const WEIGHTS = 'weights: {w1: 0.15, w2: 0.2, w3: 0.25, w4: 0.3, w5: 0.4, w6: 0.45, w7: 0.5, w8: 0.55}\n';
 const FILES: Record<string, string> = {
@@ -84,6 +84,18 @@ describe('errors in a group file', () => {
 });
 
 describe("the README's worked example", () => {
+  it('runs as written: every command of the Composing specs section exits 0', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Composing specs'), readme.indexOf('## Commands'));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
+    const commands = block.split('\n').filter((l) => l.startsWith('npx xp ')).map((l) => l.replace(/\s+#.*$/, '').slice('npx xp '.length).split(/\s+/));
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+    for (const args of commands) {
+      const result = xp(args);
+      expect(result.code, `xp ${args.join(' ')}\n${result.stderr}`).toBe(0);
+    }
+  });
+
   it('xp show experiments/cnn-19816.yaml prints the composed spec with each key\'s file and line', () => {
     const result = xp(['show', 'experiments/cnn-19816.yaml', 'train.epochs=3']);
     expect(result.code).toBe(0);
