@@ -128,6 +128,13 @@ describe('group choices on the command line', () => {
   });
 });
 
+describe('an empty option', () => {
+  it('adds nothing (only comments in it)', () => {
+    const root = project({ ...TOY, 'app/extra/none.yaml': '# nothing to add\n' });
+    expect(load(root, 'app/spec.yaml', { args: ['+extra=none'] }).variants[0].spec.train?.lr).toBe(0.1);
+  });
+});
+
 describe('named variants choosing group options', () => {
   it('sweep.variants may set a group to an option: each composed with it, names and order kept, crossed with the grid', () => {
     const spec = `${TOY['app/spec.yaml']}sweep:\n  grid:\n    train.steps: [1, 2]\n  variants:\n    - name: base\n      set: {train.lr: 0.3}\n    - name: big\n      set: {model: large, train.lr: 0.4}\n    - name: fast\n      set: {optimizer@train: fast}\n`;

@@ -11,12 +11,12 @@
  * option, add a group or remove one (./group-overrides.ts).
  */
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SourceLocation, SpecIssue } from '../errors.ts';
 import type { PathSegment } from '../paths.ts';
-import { locateInSource, readSpecSource, type SpecSource } from '../source.ts';
+import { locateInSource, parseSpecText, readSpecSource, type SpecSource } from '../source.ts';
 import { Provenance, type Origin } from './provenance.ts';
 import { findOption, groupOptions, projectRootOf, searchPathOf, type SearchPath } from './search-path.ts';
 
@@ -193,7 +193,7 @@ export function composeSpec(file: string, absolute: string, options: ComposeOpti
       issues.push({ path: at, message: `the defaults lists include each other in a cycle: ${cycle}`, expected: 'files that include others without coming back', found: 'a cycle', location: where });
       return;
     }
-    const read = readSpecSource(target);
+    const read = readIncluded(target);
     if (!read.ok) {
       const missing = read.issues.some((i) => i.message.includes('no such file'));
       issues.push(...(missing
@@ -295,6 +295,8 @@ function unknownGroupIssue(choice: GroupChoice, groups: Set<string>, searchPath:
 
 /** Merges `content` into `target` at `at`: mappings deeply, lists and scalars replace, null deletes. */
 function mergeInto(target: Record<string, unknown>, at: PathSegment[], content: unknown, provenance: Provenance, origin: Origin): void {
+  // An empty option adds nothing, not even its package's key.
+  if (isMapping(content) && Object.keys(content).length === 0) return;
   let node: Record<string, unknown> = target;
   for (const segment of at) {
     const key = String(segment);
@@ -342,6 +344,18 @@ function setAt(target: Record<string, unknown>, at: PathSegment[], value: unknow
   }
   node[last] = structuredClone(value);
   provenance.setTree(at, value, { ...origin, sourcePath });
+}
+
+/** An included file may be empty (an option that adds nothing, `augment/none.yaml`): it is an empty mapping. */
+function readIncluded(file: string): ReturnType<typeof readSpecSource> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return readSpecSource(file);
+  }
+  if (text.split(/\r?\n/).every((l) => l.trim() === '' || l.trim().startsWith('#'))) return parseSpecText(file, `${text}\n{}\n`);
+  return readSpecSource(file);
 }
 
 /** What a missing file entry could have named: the YAML files in its folder. */
