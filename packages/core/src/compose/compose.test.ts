@@ -227,6 +227,12 @@ describe('bad input (each with its exact message)', () => {
     expect(load(root, 'app/spec.yaml', { args: ['+description=added'] }).variants[0].spec.description).toBe('added');
   });
 
+  it('+group=option for a group the spec already uses', () => {
+    const issue = one('app/spec.yaml', { args: ['+model=large'] });
+    expect(issue).toMatchObject({ message: `+model=large adds config group 'model', which ${join(root, 'app/spec.yaml')}'s defaults already choose (small)`, expected: 'model=large to choose another option, or ++model=large to add or replace' });
+    expect(load(root, 'app/spec.yaml', { args: ['++model=large'] }).variants[0].spec.model?.weights?.w1).toBe(1.5);
+  });
+
   it('a group choice for a group the spec does not use (+group=option adds it)', () => {
     const withExtra = project({ ...TOY, 'app/extra/desc.yaml': 'description: x\n' });
     const [issue] = issuesOf(withExtra, 'app/spec.yaml', { args: ['extra=desc'] });

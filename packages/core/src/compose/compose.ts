@@ -270,7 +270,8 @@ function applyChoices(entries: Entry[], choices: readonly GroupChoice[], used: S
       const entry = entries[i] as Extract<Entry, { kind: 'group' }>;
       used.add(choice);
       if (choice.kind === 'add') {
-        issues.push({ path: '', message: `${choice.shown} adds config group '${choice.group}', which ${src.file}'s defaults already choose (${entry.option})`, expected: `${choice.shown.replace(/^argument \+/, 'argument ')} to choose another option, or ++ to add or replace`, found: choice.shown, location: choice.location });
+        const typed = choice.shown.replace(/^(argument|-m) \+/, '');
+        issues.push({ path: '', message: `+${typed} adds config group '${choice.group}', which ${src.file}'s defaults already choose (${entry.option})`, expected: `${typed} to choose another option, or ++${typed} to add or replace`, found: choice.shown, location: choice.location });
         continue;
       }
       entries[i] = { ...entry, option: choice.option, chosenBy: choice };
