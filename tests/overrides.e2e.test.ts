@@ -2,7 +2,7 @@
  * Issue 11, items 6–11, as a user meets them: `xp` run as a subprocess on small specs of the test's
  * own and on the example specs. Nothing here trains longer than a few toy steps.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, tempDir, xp } from './helpers.ts';
@@ -47,8 +47,8 @@ describe('Hydra-style overrides (item 6)', () => {
     expect(plan.variants[4].overrides).toEqual({ 'train.steps': 2, 'train.lr': 0.3 });
   });
 
-  it('-m keeps commas inside quotes and brackets: quoted YAML lists survive', () => {
-    const heads = `'[flatten, {dense: {units: 10}}, log-softmax]',[global-avg-pool, {dense: {units: 10}}, log-softmax]`;
+  it('-m keeps commas inside brackets and braces: lists survive (a quoted one is a string, as in Hydra)', () => {
+    const heads = `[flatten, {dense: {units: 10}}, log-softmax],[global-avg-pool, {dense: {units: 10}}, log-softmax]`;
     const result = xp(['validate', 'experiments/cnn-19816.yaml', '-m', `model.blocks.head=${heads}`, 'constraints.requireLayers=[dense]', 'constraints.maxParams=100000']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -68,7 +68,7 @@ describe('Hydra-style overrides (item 6)', () => {
     const dir = toyDir();
     const result = xp(['validate', 'toy.yaml', 'other.yaml'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/argument other\.yaml: an override is written path=value/);
+    expect(result.stderr).toMatch(/argument other\.yaml: cannot read the override: an override is key=value/);
   });
 });
 
@@ -113,23 +113,29 @@ describe('an override of a swept path replaces the sweep axis, with a note (item
 });
 
 describe('one error per mistake, with a hint (item 9)', () => {
-  const CNN = readFileSync(join(REPO, 'experiments/cnn-19816.yaml'), 'utf8');
+  // The main spec with its network file changed: the problem is reported in the network file.
+  const NETWORK = readFileSync(join(REPO, 'experiments/model/seed-net.yaml'), 'utf8');
+  const withNetwork = (network: string): string => {
+    const dir = tempDir();
+    cpSync(join(REPO, 'experiments'), dir, { recursive: true });
+    writeFileSync(join(dir, 'model/seed-net.yaml'), network);
+    return dir;
+  };
 
   it('a misspelt layer kind gets a did-you-mean', () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'cnn.yaml'), CNN.replace(/- batchnorm/, '- batchnrom'));
-    const result = xp(['validate', 'cnn.yaml'], { cwd: dir });
+    const dir = withNetwork(NETWORK.replace(/- batchnorm/, '- batchnrom'));
+    const result = xp(['validate', 'cnn-19816.yaml'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/cnn\.yaml: 1 problem\n/);
+    expect(result.stderr).toMatch(/cnn-19816\.yaml: 1 problem\n\nmodel\/seed-net\.yaml:11:7: /);
     expect(result.stderr).toMatch(/found: {4}the string "batchnrom"\n {2}hint: {5}did you mean 'batchnorm'\?/);
+    expect(result.stderr).toContain('  included by cnn-19816.yaml defaults[1]');
   });
 
   it('a misspelt key is reported once, not again as a missing required key', () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'cnn.yaml'), CNN.replace(/conv2d: \{ ?filters:/, (m) => m.replace('filters', 'filtres')));
-    const result = xp(['validate', 'cnn.yaml'], { cwd: dir });
+    const dir = withNetwork(NETWORK.replace(/conv2d: \{ ?filters:/, (m) => m.replace('filters', 'filtres')));
+    const result = xp(['validate', 'cnn-19816.yaml'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/cnn\.yaml: 1 problem\n/);
+    expect(result.stderr).toMatch(/cnn-19816\.yaml: 1 problem\n/);
     expect(result.stderr).toMatch(/unknown key 'filtres'[\s\S]*did you mean 'filters'\?/);
     expect(result.stderr).not.toMatch(/missing required key/);
   });
@@ -144,10 +150,11 @@ describe('over budget (items 10 and 11)', () => {
     const out = lines(result.stdout);
     const at = out.findIndex((l) => l.startsWith('FAIL gap-5x5_c1=32: OVER BUDGET: 31,576 params > 19,999'));
     expect(at).toBeGreaterThanOrEqual(0);
-    expect(out[at + 1]).toMatch(/^ +budget: +constraints\.maxParams 19,999, set at experiments\/cnn-variants\.yaml:68:14$/);
-    expect(out[at + 2]).toMatch(/^ +largest: 9,248 params \(29%\) +conv2d 3×3 32→32, layer 5 in block conv1, at experiments\/cnn-variants\.yaml:25:9$/);
-    expect(out[at + 3]).toMatch(/^ +9,248 params \(29%\) +conv2d 3×3 32→32, layer 9 in block conv1, at experiments\/cnn-variants\.yaml:29:9$/);
-    expect(out[at + 4]).toMatch(/^ +2,320 params \(7%\) +conv2d 3×3 16→16, layer \d+ in block conv2, at experiments\/cnn-variants\.yaml:\d+:\d+$/);
+    // Each where it is written: the budget in the shared base, the layers in the network file.
+    expect(out[at + 1]).toMatch(/^ +budget: +constraints\.maxParams 19,999, set at experiments\/base\/seed-cnn\.yaml:18:14$/);
+    expect(out[at + 2]).toMatch(/^ +largest: 9,248 params \(29%\) +conv2d 3×3 32→32, layer 5 in block conv1, at experiments\/model\/seed-net\.yaml:13:7$/);
+    expect(out[at + 3]).toMatch(/^ +9,248 params \(29%\) +conv2d 3×3 32→32, layer 9 in block conv1, at experiments\/model\/seed-net\.yaml:17:7$/);
+    expect(out[at + 4]).toMatch(/^ +2,320 params \(7%\) +conv2d 3×3 16→16, layer \d+ in block conv2, at experiments\/model\/seed-net\.yaml:\d+:\d+$/);
   });
 
   it('xp plan exits 1 on over-budget variants, as xp validate does, and still prints the plan', () => {
@@ -156,7 +163,7 @@ describe('over budget (items 10 and 11)', () => {
     expect(plan.code).toBe(1);
     expect(validate.code).toBe(1);
     expect(plan.stdout).toMatch(/cnn-variants \(cnn-classifier\): 9 variants/);
-    expect(plan.stdout).toMatch(/gap-5x5_c1=32 +OVER BUDGET: 31,576 params > 19,999[\s\S]*set at experiments\/cnn-variants\.yaml:68:14/);
+    expect(plan.stdout).toMatch(/gap-5x5_c1=32 +OVER BUDGET: 31,576 params > 19,999[\s\S]*set at experiments\/base\/seed-cnn\.yaml:18:14/);
     expect(xp(['plan', 'experiments/cnn-variants.yaml', '--json']).code).toBe(1);
     // Within budget, both exit 0.
     expect(xp(['plan', 'experiments/cnn-19816.yaml']).code).toBe(0);

@@ -21,6 +21,8 @@ export interface SourceLocation {
    * the argument instead of `file:line:column`.
    */
   commandLine?: string;
+  /** For a value composed in from another file: the defaults entries that included it, nearest first. */
+  includedBy?: string[];
 }
 
 export interface SpecIssue {
@@ -75,6 +77,7 @@ export function formatIssue(issue: SpecIssue, file: string): string {
     const quote = quoteWithCaret(location.lineText, location.column - 1);
     lines.push(`  ${gutter}${quote.text}`, `  ${' '.repeat(gutter.length + quote.caret)}^`);
   }
+  for (const entry of location?.includedBy ?? []) lines.push(`  included by ${entry}`);
   return lines.join('\n');
 }
 

@@ -15,3 +15,7 @@ export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT, MAX_SPEC_BYTES } from '
 export { MAX_NESTING_DEPTH } from './nesting.ts';
 export { parseSeedsOption, requiredPassingSeeds, seedsOf, SeedsOptionError, withSeed } from './seeds.ts';
 export { firstUnsafeChar, printable, terminalSafe, UNSAFE_CHAR } from './printable.ts';
+export { annotatedYaml, describeOrigin, filesSection, provenanceMap } from './compose/show.ts';
+export type { Composed } from './compose/load-composed.ts';
+export type { ComposedFile } from './compose/compose.ts';
+export { parseHydraOverride, OverrideSyntaxError, type ParsedOverride } from './overrides/grammar.ts';

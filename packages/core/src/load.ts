@@ -6,10 +6,11 @@
  */
 import { resolve } from 'node:path';
 import { SpecError, type SourceLocation, type SpecIssue } from './errors.ts';
-import { applyCommandLine, locateOnCommandLine, sweepHint, type Override } from './overrides.ts';
+import { applyCommandLine, applyOverride, locateOnCommandLine, sweepHint, type Override } from './overrides.ts';
 import { paramNameIssues } from './param-names.ts';
 import { setPath, type PathSegment } from './paths.ts';
-import { locateInSource, readSpecSource, type SpecSource } from './source.ts';
+import type { SpecSource } from './source.ts';
+import { loadComposed, type Composed, type VariantNaming } from './compose/load-composed.ts';
 import type { ExperimentSpec } from './spec-types.ts';
 import { asResolved, type ResolvedSpec } from './resolved-spec.ts';
 import { seedsOf } from './seeds.ts';
@@ -32,6 +33,9 @@ export interface LoadOptions {
   maxVariants?: number;
   /** `--seeds`: run every variant once per seed, whatever the spec's `seed` or `seeds` say. */
   seeds?: number[];
+  /** Where XP_CONFIG_PATH is read (default: process.env) and relative paths in it resolve (default: process.cwd()). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 export interface Variant {
@@ -45,6 +49,8 @@ export interface Variant {
   spec: ResolvedSpec;
   /** Where a path of this variant's spec was written (an override's value, else the base spec). */
   locate: (path: readonly PathSegment[]) => SourceLocation | undefined;
+  /** The files this variant's spec was composed from and the config group options chosen (./compose/). */
+  composed: Composed;
 }
 
 export interface LoadedExperiment {
@@ -61,21 +67,29 @@ export interface LoadedExperiment {
    * not thrown, each prefixed with the variant's name: the caller decides what an unusable trial means.
    */
   variantWith(name: string, overrides: readonly VariantOverride[]): { variant: Variant; issues: SpecIssue[] };
+  /** The base spec's composition: its files with their hashes, its group choices and the composed YAML. */
+  composed: Composed;
+  /** The spec as written: composed, the command line applied, before vars and schema defaults (what `xp show` prints). */
+  written: Record<string, unknown>;
+  /** Where a path of the base spec was written: a file (with the chain that included it) or the command line. */
+  locate: (path: readonly PathSegment[], keyOf?: boolean) => SourceLocation | undefined;
 }
 
+/** Composes the spec from its defaults list (./compose/), once per combination of swept group options, then loads each. */
 export function loadExperiment(file: string, options: LoadOptions = {}): LoadedExperiment {
-  const absolute = resolve(file);
-  const parsed = readSpecSource(absolute);
-  if (!parsed.ok) throw new SpecError(file, parsed.issues.map((i) => relocate(i, file, absolute)));
-  const source = { ...parsed.source, file };
+  return loadComposed(resolve(file), file, options, loadOne);
+}
 
-  const raw = structuredClone(source.value) as Record<string, unknown>;
+function loadOne(file: string, options: LoadOptions, composed: Composed, naming: VariantNaming): LoadedExperiment {
+  const source = composed.source;
+  const raw = structuredClone(composed.value) as Record<string, unknown>;
   const commandLine = applyCommandLine(raw, options, options.note);
   if (commandLine.issues.length > 0) throw new SpecError(file, commandLine.issues);
   // A value the command line set is blamed on the override as typed, everything else on the file.
-  const baseLocate: PathLocator = (path, keyOf) => locateOnCommandLine(commandLine, path, keyOf) ?? locateInSource(source, path, keyOf);
+  const baseLocate: PathLocator = (path, keyOf) => locateOnCommandLine(commandLine, path, keyOf) ?? composed.locate(path, keyOf);
   const fail = (all: SpecIssue[]): SpecError => new SpecError(file, withSweepHints(all, commandLine.overrides, options.multirun ?? false));
 
+  const written = structuredClone(raw);
   if (options.seeds) {
     delete raw.seed;
     raw.seeds = [...options.seeds];
@@ -96,6 +110,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   let plans;
   try {
     plans = expandSweep(spec.sweep, options.maxVariants ?? DEFAULT_MAX_VARIANTS);
+    if (naming.keep) plans = plans.filter((plan) => naming.keep!(plan.name));
     // Said before the work, so a large sweep is not minutes of silence.
     if (plans.length > DEFAULT_MAX_VARIANTS) options.note?.(`checking ${plans.length.toLocaleString('en-US')} variants (about ${Math.max(1, Math.round(plans.length / 2000))} s)`);
   } catch (error) {
@@ -104,21 +119,22 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   }
 
   const makeVariant = (plan: VariantPlan): { variant: Variant; issues: SpecIssue[] } => {
-    const name = plan.name || spec.name;
+    const name = joinName(naming.prefix, plan.name) || spec.name;
     const draft = structuredClone(raw);
     delete draft.sweep;
     for (const override of plan.overrides) setPath(draft, override.path, structuredClone(override.value));
     // The command line wins over the sweep here too: an override inside a block that a variant replaces.
-    for (const override of commandLine.overrides) if (override.path[0] !== 'sweep') setPath(draft, override.path, structuredClone(override.value));
+    for (const override of commandLine.overrides) if (override.path[0] !== 'sweep') applyOverride(draft, override);
     const sweepLocate = variantLocator(plan.overrides, baseLocate);
     const locate: PathLocator = (path, keyOf) => locateOnCommandLine({ overrides: commandLine.overrides, axes: [] }, path, keyOf) ?? sweepLocate(path, keyOf);
     const resolved = resolveSpec(draft, locate);
     const variant: Variant = {
       name,
-      overrides: Object.fromEntries(plan.overrides.map((o) => [o.path.join('.'), o.value])),
+      overrides: { ...naming.overrides, ...Object.fromEntries(plan.overrides.map((o) => [o.path.join('.'), o.value])) },
       ...(plan.trial === undefined ? {} : { trial: plan.trial }),
       spec: resolved.spec,
       locate: (path) => locate(path),
+      composed,
     };
     return { variant, issues: resolved.issues };
   };
@@ -141,7 +157,11 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     for (const issue of made.issues) addVariantIssue(own, issue, name);
     return { variant: made.variant, issues: own };
   };
-  return { file, source, spec, variants, seeds: seedsOf(spec), variantWith };
+  return { file, source, spec, variants, seeds: seedsOf(spec), variantWith, composed, written, locate: baseLocate };
+}
+
+function joinName(a: string, b: string): string {
+  return a && b ? `${a}_${b}` : a || b;
 }
 
 /**
@@ -188,9 +208,6 @@ function withSweepHints(issues: SpecIssue[], overrides: readonly Override[], mul
   });
 }
 
-function relocate(issue: SpecIssue, file: string, absolute: string): SpecIssue {
-  return issue.location?.file === absolute ? { ...issue, location: { ...issue.location, file } } : issue;
-}
 
 /**
  * A spec given as a value rather than a file, validated and resolved as loading does (defaults

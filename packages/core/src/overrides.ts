@@ -1,15 +1,14 @@
 /**
- * Overrides from the command line. Three forms, read the same way:
+ * Overrides from the command line. Two readings:
  *
- * - `--set path=value`;
- * - Hydra-style arguments after the spec, `xp run spec.yaml train.lr=0.3` (the same as --set);
- * - with `-m`/`--multirun`, an argument whose value holds commas, `train.lr=0.1,0.3,1`, is a sweep axis:
- *   it is added to the spec's grid and crossed with the rest of the sweep. Commas inside quotes,
- *   brackets or braces do not split (`head='[flatten, {dense: {units: 10}}]',[...]`), `\,` is a
- *   literal comma, and quotes around a whole value only group it.
+ * - `--set path=value`: xp's own; the value is read as YAML (text where the schema says text);
+ * - arguments after the spec, `xp run spec.yaml train.lr=0.3`, read with Hydra's override grammar
+ *   (./overrides/grammar.ts, ./overrides/arguments.ts): `+path=v` adds, `++path=v` sets either way,
+ *   `~path` deletes; with `-m`/`--multirun`, a sweep (`a,b`, `choice(…)`, `range(…)`, …) is a grid axis
+ *   crossed with the spec's sweep, and `interval(…)` a distribution for its random search or Optuna.
+ *   (Arguments naming a config group choose its options: ./compose/load-composed.ts.)
  *
- * The path must be one the schema knows; a value is read as YAML (numbers, booleans, lists, mappings)
- * unless the schema says the field is text. The command line wins over the spec's own sweep: an
+ * The path must be one the schema knows. The command line wins over the spec's own sweep: an
  * override of a path the sweep varies replaces that axis (or that key of the named variants, or that
  * path of the random search), and says so through `note`. Every problem found later in an overridden
  * value is located in the override as typed, not in the file.
@@ -19,6 +18,8 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, parse as pa
 import type { SourceLocation, SpecIssue } from './errors.ts';
 import { knownKeys, subschemaAt, type JsonSchema } from './schema.ts';
 import { parsePath, setPath, type PathSegment } from './paths.ts';
+import type { OverrideKind } from './overrides/grammar.ts';
+import { parseArgument, type IntervalAxis } from './overrides/arguments.ts';
 
 /** How an override was given: `--set`, a plain argument after the spec, or a `-m` sweep axis. */
 export type OverrideSource = '--set' | 'argument' | '-m';
@@ -26,6 +27,10 @@ export type OverrideSource = '--set' | 'argument' | '-m';
 export interface Override {
   path: string[];
   value: unknown;
+  /** Hydra's forms (arguments after the spec): `+path=v` adds, `++path=v` sets either way, `~path` deletes; --set changes. */
+  kind?: OverrideKind;
+  /** `~path=value` deletes only where the spec holds that value. */
+  deleteIf?: unknown;
   /** The override as typed, `train.lr=0.3`. */
   text: string;
   /** The value as typed, `0.3`. */
@@ -67,11 +72,11 @@ export function shownAs(source: OverrideSource, text: string): string {
   return source === '--set' ? `--set ${text}` : source === '-m' ? `-m ${text}` : `argument ${text}`;
 }
 
-function commandLineLocation(source: OverrideSource, text: string, column: number): SourceLocation {
+export function commandLineLocation(source: OverrideSource, text: string, column: number): SourceLocation {
   return { file: source, line: 1, column, lineText: text, commandLine: shownAs(source, text) };
 }
 
-type Target = { path: string[]; schema: JsonSchema; dotted: string; eq: number; raw: string } | { issue: SpecIssue };
+export type Target = { path: string[]; schema: JsonSchema; dotted: string; eq: number; raw: string } | { issue: SpecIssue };
 
 /** Splits `path=value` and checks the path against the schema. */
 function target(text: string, source: OverrideSource): Target {
@@ -83,6 +88,13 @@ function target(text: string, source: OverrideSource): Target {
   }
   const dotted = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
+  const checked = checkPath(dotted, where, 0);
+  if ('issue' in checked) return checked;
+  return { ...checked, eq, raw };
+}
+
+/** Checks a dotted path against the schema; `keyStart` is where the key starts in the override (0-based). */
+export function checkPath(dotted: string, where: (column: number) => SourceLocation, keyStart: number): { path: string[]; schema: JsonSchema; dotted: string } | { issue: SpecIssue } {
   const path = parsePath(dotted);
   for (let depth = 1; depth <= path.length; depth++) {
     if (subschemaAt(path.slice(0, depth)) === undefined) {
@@ -90,7 +102,7 @@ function target(text: string, source: OverrideSource): Target {
       const known = knownKeys(parent);
       const key = path[depth - 1];
       const suggestion = known.length > 0 ? closest(key, known) : undefined;
-      const column = path.slice(0, depth - 1).join('.').length + (depth > 1 ? 2 : 1);
+      const column = keyStart + path.slice(0, depth - 1).join('.').length + (depth > 1 ? 2 : 1);
       return {
         issue: {
           path: dotted,
@@ -103,7 +115,7 @@ function target(text: string, source: OverrideSource): Target {
       };
     }
   }
-  return { path, schema: subschemaAt(path) as JsonSchema, dotted, eq, raw };
+  return { path, schema: subschemaAt(path) as JsonSchema, dotted };
 }
 
 /** Reads one value: as text where the schema says text, else as YAML. */
@@ -124,37 +136,6 @@ export function parseOverride(text: string, source: '--set' | 'argument' = '--se
   const read = readValue(t.schema, t.raw, t.dotted, location);
   if (read.issue) return { issue: read.issue };
   return { override: { path: t.path, value: read.value, text, raw: t.raw, source, location } };
-}
-
-/**
- * A `-m` argument: `path=a,b,c` is a sweep axis of three values; `path=a` (nothing to split) is an
- * ordinary override.
- */
-export function parseMultirunOverride(text: string): { override?: Override; axis?: SweepAxis; issue?: SpecIssue } {
-  const t = target(text, '-m');
-  if ('issue' in t) return { issue: t.issue };
-  const split = splitSweepValues(t.raw);
-  if ('error' in split) {
-    return {
-      issue: { path: t.dotted, message: split.error, expected: 'comma-separated values, e.g. train.lr=0.1,0.3,1', found: JSON.stringify(t.raw), location: commandLineLocation('-m', text, t.eq + 2 + split.offset) },
-    };
-  }
-  if (split.pieces.length === 1) {
-    const location = commandLineLocation('argument', text, t.eq + 2 + split.pieces[0].offset);
-    const read = readValue(t.schema, split.pieces[0].text, t.dotted, location);
-    if (read.issue) return { issue: read.issue };
-    return { override: { path: t.path, value: read.value, text, raw: split.pieces[0].text, source: 'argument', location } };
-  }
-  const values: unknown[] = [];
-  const pieces: SweepAxis['pieces'] = [];
-  for (const piece of split.pieces) {
-    const location = commandLineLocation('-m', text, t.eq + 2 + piece.offset);
-    const read = readValue(t.schema, piece.text, t.dotted, location);
-    if (read.issue) return { issue: read.issue };
-    values.push(read.value);
-    pieces.push({ raw: piece.text, location });
-  }
-  return { axis: { path: t.path, values, text, pieces, location: pieces[0].location } };
 }
 
 /**
@@ -226,12 +207,14 @@ export function applyCommandLine(raw: Record<string, unknown>, options: CommandL
     if (issue) issues.push(issue);
     else if (override) overrides.push(override);
   }
+  const intervals: IntervalAxis[] = [];
   for (const text of options.args ?? []) {
-    const parsed: { override?: Override; axis?: SweepAxis; issue?: SpecIssue } = options.multirun ? parseMultirunOverride(text) : parseOverride(text, 'argument');
-    const { override, axis, issue } = parsed;
+    // Arguments after the spec are read with Hydra's grammar (./overrides/grammar.ts).
+    const { override, axis, interval, issue } = parseArgument(text, options.multirun ?? false);
     if (issue) issues.push(issue);
     else if (override) overrides.push(override);
     else if (axis) axes.push(axis);
+    else if (interval) intervals.push(interval);
   }
   if (issues.length > 0) return { overrides: [], axes: [], issues };
 
@@ -254,7 +237,12 @@ export function applyCommandLine(raw: Record<string, unknown>, options: CommandL
   }
   if (issues.length > 0) return { overrides: [], axes: [], issues };
 
-  for (const override of overrides) setPath(raw, override.path, structuredClone(override.value));
+  for (const override of overrides) {
+    const issue = checkOverrideKind(raw, override);
+    if (issue) issues.push(issue);
+  }
+  if (issues.length > 0) return { overrides: [], axes: [], issues };
+  for (const override of overrides) applyOverride(raw, override);
   for (const override of overrides) {
     if (override.path[0] !== 'sweep') takeOverFromSweep(raw, override.path, `${shownAs(override.source, override.text)}`, note);
   }
@@ -266,7 +254,55 @@ export function applyCommandLine(raw: Record<string, unknown>, options: CommandL
     if (sweep.grid === undefined || sweep.grid === null) sweep.grid = {};
     if (isPlainObject(sweep.grid)) sweep.grid[axis.path.join('.')] = structuredClone(axis.values);
   }
+  for (const interval of intervals) {
+    const sweep = isPlainObject(raw.sweep) ? raw.sweep : undefined;
+    const search = sweep && isPlainObject(sweep.random) ? sweep.random : sweep && isPlainObject(sweep.optuna) ? sweep.optuna : undefined;
+    if (!search) {
+      issues.push({ path: interval.path.join('.'), message: 'interval() is a continuous range: a grid cannot run it, a random search or Optuna samples it', expected: 'a spec with sweep.random or sweep.optuna, or choice(…)/range(…) for a grid', found: shownAs('-m', interval.text), location: interval.location });
+      continue;
+    }
+    if (!isPlainObject(search.space)) search.space = {};
+    (search.space as Record<string, unknown>)[interval.path.join('.')] = { uniform: [interval.start, interval.end] };
+  }
+  if (issues.length > 0) return { overrides: [], axes: [], issues };
   return { overrides, axes, issues };
+}
+
+/** `+path` on a path the spec has, `~path` on one it lacks (or holding another value): Hydra refuses both. */
+function checkOverrideKind(raw: Record<string, unknown>, override: Override): SpecIssue | undefined {
+  const dotted = override.path.join('.');
+  const held = valueAt(raw, override.path);
+  const shown = shownAs(override.source, override.text);
+  if (override.kind === 'add' && held.found) {
+    return { path: dotted, message: `${shown} adds ${dotted}, which the spec already sets (${JSON.stringify(held.value)})`, expected: `${dotted}=${override.raw} to change it, or ++${dotted}=${override.raw} to set it either way`, found: shown, location: { ...override.location, column: 1 } };
+  }
+  if (override.kind === 'delete') {
+    if (!held.found) return { path: dotted, message: `${shown} deletes ${dotted}, which the spec does not set`, expected: 'a key the spec (or its defaults) sets', found: shown, location: { ...override.location, column: 2 } };
+    if ('deleteIf' in override && JSON.stringify(held.value) !== JSON.stringify(override.deleteIf)) {
+      return { path: dotted, message: `${shown} deletes ${dotted} only where it is ${JSON.stringify(override.deleteIf)}, but the spec sets ${JSON.stringify(held.value)}`, expected: `~${dotted} to delete whatever it holds`, found: shown, location: override.location };
+    }
+  }
+  return undefined;
+}
+
+/** Applies one override to a spec draft: sets its value, or deletes the path (`~path`). */
+export function applyOverride(draft: Record<string, unknown>, override: Override): void {
+  if (override.kind !== 'delete') {
+    setPath(draft, override.path, structuredClone(override.value));
+    return;
+  }
+  let node: unknown = draft;
+  for (const key of override.path.slice(0, -1)) node = isPlainObject(node) ? node[key] : undefined;
+  if (isPlainObject(node)) delete node[override.path[override.path.length - 1]];
+}
+
+function valueAt(root: Record<string, unknown>, path: readonly string[]): { found: boolean; value?: unknown } {
+  let node: unknown = root;
+  for (const key of path) {
+    if (!isPlainObject(node) || !(key in node)) return { found: false };
+    node = node[key];
+  }
+  return { found: true, value: node };
 }
 
 /**
@@ -389,7 +425,7 @@ function describeValues(values: unknown): string {
   return text.length > 60 ? `${values.length} values` : text;
 }
 
-function isTextOnly(schema: JsonSchema): boolean {
+export function isTextOnly(schema: JsonSchema): boolean {
   if (schema.type === 'string') return true;
   return Array.isArray(schema.enum) && schema.enum.every((v) => typeof v === 'string');
 }

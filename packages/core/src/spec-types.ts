@@ -108,6 +108,19 @@ export interface ExperimentSpec {
    */
   $schema?: string;
   /**
+   * What this spec is composed from, merged in order (Hydra's defaults list): '- group: option' is the file <group>/<option>.yaml from the search path placed at the key <group> ('- group@pkg: option' at pkg, '@_global_' at the top; option null for none); '- path/to/file' another spec or fragment (relative to this file, without .yaml) merged at this file's place; '- _self_' where this file's own keys merge (last when not listed). Mappings merge deeply, lists replace, null deletes a key. Removed from the composed spec.
+   */
+  defaults?: (
+    | string
+    | {
+        [k: string]: string | null;
+      }
+  )[];
+  /**
+   * More folders to look for config group options in, after the spec's folder, its configs/ folder and XP_CONFIG_PATH (relative to this file). Removed from the composed spec.
+   */
+  configPath?: string | string[];
+  /**
    * Short identifier of the experiment: letters, digits, '.', '_' and '-'. It names the tracking experiment unless tracking.experiment says otherwise.
    */
   name: string;

@@ -13,8 +13,12 @@ export interface Job {
   seed: number;
   /** The resolved spec of this run: overrides applied, defaults filled in, its one seed, no sweep. */
   spec: ResolvedSpec;
-  /** The spec file as the user wrote it, logged as the run's spec.yaml. */
+  /** The spec as composed (the file itself when it has no defaults list), logged as the run's spec.yaml. */
   specText: string;
+  /** The files the spec was composed from, with their hashes (logged as composed-from.json); absent for a spec without defaults. */
+  composedFrom?: Array<{ file: string; sha256: string }>;
+  /** The config group options chosen (`model` → `seed-net`), logged as params. */
+  groupChoices?: Record<string, string>;
   /** Where the spec file was (absolute): relative data paths resolve from its directory. */
   specFile: string;
   /** The static checks' verdict (parameter count, budget), made before any job ran. */

@@ -48,10 +48,15 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
         report(step, metrics);
       })
     : tracked;
-  await run.logParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
+  await run.logParams({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])), ...groupParams(job.groupChoices) });
   writeFileSync(join(run.artifactDir, 'spec.yaml'), job.specText);
   writeFileSync(join(run.artifactDir, 'resolved-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
-  for (const file of ['spec.yaml', 'resolved-spec.json']) await run.logArtifact(join(run.artifactDir, file));
+  const artifacts = ['spec.yaml', 'resolved-spec.json'];
+  if (job.composedFrom) {
+    writeFileSync(join(run.artifactDir, 'composed-from.json'), `${JSON.stringify(job.composedFrom, null, 2)}\n`);
+    artifacts.push('composed-from.json');
+  }
+  for (const file of artifacts) await run.logArtifact(join(run.artifactDir, file));
   const { check } = job;
   const budgetTags: Record<string, string> = { 'xp.withinBudget': String(check.withinBudget) };
   if (check.params !== null) budgetTags['xp.params'] = String(check.params);
@@ -136,4 +141,12 @@ function reportingRun(run: TrackedRun, report: NonNullable<JobContext['report']>
       for (const [step, metrics] of bySteps) report(step, metrics);
     },
   };
+}
+
+/**
+ * The config group options a composed spec chose, as params: `model` → `seed-net`. A group placed at a
+ * package of its own is `optimizer/train` (MLflow's keys take no '@'); `@_global_` is the group's name.
+ */
+export function groupParams(choices: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(choices ?? {}).map(([label, option]) => [label.replace(/@_global_$/, '').replace('@', '/'), option]));
 }

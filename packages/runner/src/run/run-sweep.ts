@@ -83,7 +83,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   const kind = kindOf(experiment.spec);
   const commonTags: Record<string, string> = {
     'xp.specFile': specFile,
-    'xp.specHash': createHash('sha256').update(experiment.source.text).digest('hex'),
+    'xp.specHash': createHash('sha256').update(experiment.composed.text).digest('hex'),
     'xp.version': XP_VERSION,
     'xp.kind': experiment.spec.kind,
     'mlflow.source.name': specFile,
@@ -105,7 +105,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     return {
       ...identity,
       spec: withSeed(variant.spec, proposed.seed),
-      specText: experiment.source.text,
+      specText: variant.composed.text,
+      ...(variant.composed.composed ? { composedFrom: variant.composed.files.map(({ file, sha256 }) => ({ file, sha256 })), groupChoices: variant.composed.choices } : {}),
       specFile,
       check: { params: check.params, withinBudget: check.withinBudget },
       experimentId,
@@ -153,9 +154,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   } else if (first.length > 0 && second !== null && !options.detached) {
     parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
     await parent.logParams({ variants: String(checked.variants.length), seeds: experiment.seeds.join(',') });
-    writeFileSync(join(parent.artifactDir, 'spec.yaml'), experiment.source.text);
+    writeFileSync(join(parent.artifactDir, 'spec.yaml'), experiment.composed.text);
     writeFileSync(join(parent.artifactDir, 'resolved-spec.json'), `${JSON.stringify(experiment.spec, null, 2)}\n`);
-    for (const file of ['spec.yaml', 'resolved-spec.json']) await parent.logArtifact(join(parent.artifactDir, file));
+    const parentFiles = ['spec.yaml', 'resolved-spec.json'];
+    if (experiment.composed.composed) {
+      writeFileSync(join(parent.artifactDir, 'composed-from.json'), `${JSON.stringify(experiment.composed.files.map(({ file, sha256 }) => ({ file, sha256 })), null, 2)}\n`);
+      parentFiles.push('composed-from.json');
+    }
+    for (const file of parentFiles) await parent.logArtifact(join(parent.artifactDir, file));
   }
 
   // The sweeper hears every report; a scheduler (ASHA, median stopping) may stop the job it came from.
