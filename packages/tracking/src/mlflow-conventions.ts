@@ -18,6 +18,15 @@ export const SOURCE_TYPE_LOCAL = 4;
 export const TAG_RUN_NAME = 'mlflow.runName';
 export const TAG_PARENT_RUN_ID = 'mlflow.parentRunId';
 
+/**
+ * The experiment tag by which MLflow's UI (3.x) chooses an experiment's view. Without it the UI infers
+ * a kind and may open the experiment on "Traces" (GenAI); xp's runs are model training, which the UI's
+ * ExperimentKind calls CUSTOM_MODEL_DEVELOPMENT ("custom_model_development", the value its own kind
+ * selector writes; read from MLflow 3.17's UI bundle, mlflow/server/js/build).
+ */
+export const TAG_EXPERIMENT_KIND = 'mlflow.experimentKind';
+export const EXPERIMENT_KIND_TRAINING = 'custom_model_development';
+
 /** Same rule as mlflow.utils.validation: keys become file names in a file store, so no escaping paths. */
 export function validateKey(key: string, what: 'param' | 'metric' | 'tag'): void {
   const normalized = path.posix.normalize(key);
