@@ -74,3 +74,13 @@ function compareLatest(a: MetricPoint & { timestamp: number }, b: MetricPoint & 
 export function sortHistory<T extends MetricPoint & { timestamp: number }>(points: T[]): T[] {
   return points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
 }
+
+/**
+ * The experiment's runs in MLflow's UI. MLflow 3.x's UI keeps a global "GenAI / Model training" switch
+ * (GenAI by default, remembered in the browser) that decides an experiment's view over its
+ * experimentKind tag; `workflowType=machine_learning` in the link selects model training, so the link
+ * opens on the runs table whatever the browser last chose.
+ */
+export function mlflowUiRunsLink(serverUrl: string, experimentId: string): string {
+  return `${serverUrl.replace(/\/+$/, '')}/#/experiments/${encodeURIComponent(experimentId)}/runs?workflowType=machine_learning`;
+}
