@@ -31,6 +31,10 @@ import { gridJobs } from './sweepers/grid.ts';
 import { schedulerFor, type SchedulerSpec } from './schedulers/index.ts';
 import { sweepSummaryMetrics } from './sweep-summary.ts';
 
+/** How often, and how far apart, a sweep for a queue asks again for an experiment the server did not give. */
+const EXPERIMENT_LOOKUP_TRIES = 6;
+const EXPERIMENT_LOOKUP_PAUSE_MS = 5_000;
+
 /** One run's outcome as `xp run --json` prints it. */
 export type RunReport = JobResult;
 
@@ -79,7 +83,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   const { checked, store, log, signal } = options;
   const { experiment } = checked;
   const experimentName = experimentNameFrom(experiment.spec, options.env ?? process.env);
-  const experimentId = await store.getOrCreateExperiment(experimentName);
+  let experimentId = await store.getOrCreateExperiment(experimentName);
+  // A server that missed the first lookup (a blip, a slow answer) is asked again for a while when the
+  // jobs run elsewhere; training here needs no such patience, it spools.
+  for (let tries = 0; options.launcher && isPendingExperiment(experimentId) && tries < EXPERIMENT_LOOKUP_TRIES && !signal.aborted; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, EXPERIMENT_LOOKUP_PAUSE_MS));
+    experimentId = await store.getOrCreateExperiment(experimentName);
+  }
   if (options.launcher && isPendingExperiment(experimentId)) {
     // Jobs elsewhere (a queue) are keyed and cached by the experiment's id, and their workers log to
     // the same server: a sweep that could not look its experiment up would miss the cache and
