@@ -82,6 +82,8 @@ export function isPendingExperiment(experimentId: string): boolean {
 const OFFLINE_RECHECK_MS = 5_000;
 /** How long end() waits for a server to answer /health before leaving a run's spool to `xp sync`. */
 const DELIVERY_PATIENCE_MS = 10_000;
+/** After a wait for delivery went unanswered, how long later runs' ends only ask once. */
+const DELIVERY_RETRY_MS = 60_000;
 
 export class RestStore implements TrackingStore, TrackingReader {
   readonly client: MlflowRestClient;
@@ -94,6 +96,7 @@ export class RestStore implements TrackingStore, TrackingReader {
    */
   offline = false;
   private offlineSince = 0;
+  private deliveryGaveUpAt = 0;
   private recheck: Promise<boolean> | null = null;
   /** Runs of this process whose writes wait in the spool. */
   private readonly spooled = new Set<string>();
@@ -293,7 +296,21 @@ export class RestStore implements TrackingStore, TrackingReader {
     return this.recheck;
   }
 
-  /** Waits up to `patienceMs` for the server to answer /health. */
+  /**
+   * Whether a run's spool can be delivered now: the store is back online, or the server answers
+   * /health within DELIVERY_PATIENCE_MS (a slow server on a loaded machine is not a dead one). After
+   * one such wait went unanswered, later runs ask once, so a sweep against a dead server does not
+   * wait at every run's end.
+   */
+  async answersForDelivery(): Promise<boolean> {
+    if (await this.isOnline()) return true;
+    const patience = Date.now() - this.deliveryGaveUpAt < DELIVERY_RETRY_MS ? 0 : DELIVERY_PATIENCE_MS;
+    const up = await this.answersWithin(patience);
+    if (!up) this.deliveryGaveUpAt = Date.now();
+    return up;
+  }
+
+  /** Waits up to `patienceMs` for the server to answer /health (asks at least once). */
   async answersWithin(patienceMs: number): Promise<boolean> {
     const deadline = Date.now() + patienceMs;
     for (;;) {
@@ -417,7 +434,7 @@ class RestRun implements TrackedRun {
     // Still down: the warning was given when it went down, and the run's summary says what waits.
     // A server that is only slow (a loaded machine) is given a few seconds: an unanswered probe is
     // what the summary would call unreachable.
-    if (!(await this.store.answersWithin(DELIVERY_PATIENCE_MS))) return;
+    if (!(await this.store.answersForDelivery())) return;
     try {
       await replaySpoolFile(this.store.client, this.spool.file, { cwd: this.store.options.cwd, retry: this.store.retry });
       this.store.offline = false;
