@@ -47,6 +47,25 @@ describe('FileStore', () => {
     await expect(run.setTags({ '../evil': 'x' })).rejects.toBeInstanceOf(InvalidKeyError);
   });
 
+  it("marks each experiment it creates or writes to as model training for MLflow's UI, keeping a kind already chosen", async () => {
+    const root = path.join(dir, 'kind');
+    const store = new FileStore(root);
+    const kindFile = (id: string) => path.join(root, id, 'tags', 'mlflow.experimentKind');
+    const created = await store.getOrCreateExperiment('created');
+    expect(readFileSync(kindFile(created), 'utf8')).toBe('custom_model_development');
+    // An experiment from before (no tag) gets it when xp writes to it; one a user set to another kind keeps it.
+    const older = await store.getOrCreateExperiment('older');
+    const chosen = await store.getOrCreateExperiment('chosen');
+    rmSync(kindFile(older));
+    writeFileSync(kindFile(chosen), 'genai_development');
+    expect(await store.getOrCreateExperiment('older')).toBe(older);
+    expect(readFileSync(kindFile(older), 'utf8')).toBe('custom_model_development');
+    await store.getOrCreateExperiment('chosen');
+    expect(readFileSync(kindFile(chosen), 'utf8')).toBe('genai_development');
+    // The tags folder is not taken for a run.
+    expect(await store.listRuns(created)).toEqual([]);
+  });
+
   it('resolves ./mlruns, plain paths and file:// URIs', () => {
     const cwd = path.join(dir, 'cwd');
     const byDefault = openTrackingStore({ cwd, env: {} }) as FileStore;
@@ -84,16 +103,19 @@ describe.skipIf(skip !== null)(`FileStore read by MLflow's Python client${skip ?
       'client = mlflow.MlflowClient()',
       `hist = [(m.step, m.value) for m in client.get_metric_history(${JSON.stringify(child.runId)}, "E")]`,
       `arts = [a.path for a in client.list_artifacts(${JSON.stringify(child.runId)})]`,
-      'print(json.dumps({"runs": json.loads(df.to_json(orient="records")), "hist": hist, "arts": arts}))',
+      `kind = client.get_experiment(${JSON.stringify(experimentId)}).tags.get("mlflow.experimentKind")`,
+      'print(json.dumps({"runs": json.loads(df.to_json(orient="records")), "hist": hist, "arts": arts, "kind": kind}))',
     ].join('\n');
     const result = spawnSync('python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true' } });
     expect(result.status, result.stderr).toBe(0);
-    const { runs, hist, arts } = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+    const { runs, hist, arts, kind } = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+      kind: string;
       runs: Record<string, unknown>[];
       hist: [number, number][];
       arts: string[];
     };
     expect(runs).toHaveLength(2);
+    expect(kind).toBe('custom_model_development');
     const row = runs.find((r) => r.run_id === child.runId)!;
     expect(row).toMatchObject({
       status: 'FAILED',

@@ -15,8 +15,10 @@ import { appendAtomic, copyIntoArtifacts, listFilesRecursive, readFileOrNull, wr
 import { TrackingError, ParamConflictError } from './errors.ts';
 import { formatMeta, parseMeta, type Meta } from './meta-yaml.ts';
 import {
+  EXPERIMENT_KIND_TRAINING,
   RUN_STATUS_CODES,
   SOURCE_TYPE_LOCAL,
+  TAG_EXPERIMENT_KIND,
   TAG_PARENT_RUN_ID,
   TAG_RUN_NAME,
   latestValues,
@@ -60,6 +62,7 @@ export class FileStore implements TrackingStore, TrackingReader {
           `experiment ${JSON.stringify(name)} exists in deleted state in ${this.root}; restore it with MLflow or remove ${path.join(this.root, TRASH, existing.experimentId)}`,
         );
       }
+      await this.markTraining(path.join(this.root, existing.experimentId));
       return existing.experimentId;
     }
     // Deterministic id per name: racing creators mkdir the same directory and only one wins. The
@@ -84,6 +87,8 @@ export class FileStore implements TrackingStore, TrackingReader {
         lifecycle_stage: 'active',
         name,
       };
+      // The tag before meta.yaml: an experiment is there once its meta is, and then with its kind.
+      await this.markTraining(dir);
       await writeFileAtomic(path.join(dir, META), formatMeta(meta));
       return experimentId;
     }
@@ -205,6 +210,17 @@ export class FileStore implements TrackingStore, TrackingReader {
         name: 'Default',
       }),
     );
+  }
+
+  /**
+   * Marks the experiment as model training for MLflow's UI (experiments/<id>/tags/mlflow.experimentKind,
+   * where MLflow's file store keeps experiment tags), unless it has a kind already (a user's choice is kept).
+   */
+  private async markTraining(experimentDir: string): Promise<void> {
+    const file = path.join(experimentDir, 'tags', TAG_EXPERIMENT_KIND);
+    if ((await readFileOrNull(file)) !== null) return;
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await writeKeyFileAtomic(file, EXPERIMENT_KIND_TRAINING, experimentDir);
   }
 
   private async findExperimentMeta(

@@ -29,7 +29,8 @@ export function openTrackingStore(options: OpenTrackingStoreOptions): OpenedTrac
 }
 
 export { FileStore } from './file-store.ts';
-export { RestStore } from './rest-store.ts';
+export { RestStore, isPendingExperiment } from './rest-store.ts';
+export { EXPERIMENT_KIND_TRAINING, TAG_EXPERIMENT_KIND, mlflowUiRunsLink } from './mlflow-conventions.ts';
 export { syncSpool, type SyncReport } from './spool-sync.ts';
 export { experimentNameFrom, mlflowAuthHeaders } from './mlflow-env.ts';
 export { findRunToResume, resumingStore, TAG_RESUMED_AT } from './resume.ts';

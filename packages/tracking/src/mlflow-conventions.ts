@@ -18,6 +18,15 @@ export const SOURCE_TYPE_LOCAL = 4;
 export const TAG_RUN_NAME = 'mlflow.runName';
 export const TAG_PARENT_RUN_ID = 'mlflow.parentRunId';
 
+/**
+ * The experiment tag by which MLflow's UI (3.x) chooses an experiment's view. Without it the UI infers
+ * a kind and may open the experiment on "Traces" (GenAI); xp's runs are model training, which the UI's
+ * ExperimentKind calls CUSTOM_MODEL_DEVELOPMENT ("custom_model_development", the value its own kind
+ * selector writes; read from MLflow 3.17's UI bundle, mlflow/server/js/build).
+ */
+export const TAG_EXPERIMENT_KIND = 'mlflow.experimentKind';
+export const EXPERIMENT_KIND_TRAINING = 'custom_model_development';
+
 /** Same rule as mlflow.utils.validation: keys become file names in a file store, so no escaping paths. */
 export function validateKey(key: string, what: 'param' | 'metric' | 'tag'): void {
   const normalized = path.posix.normalize(key);
@@ -64,4 +73,14 @@ function compareLatest(a: MetricPoint & { timestamp: number }, b: MetricPoint & 
 
 export function sortHistory<T extends MetricPoint & { timestamp: number }>(points: T[]): T[] {
   return points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+}
+
+/**
+ * The experiment's runs in MLflow's UI. MLflow 3.x's UI keeps a global "GenAI / Model training" switch
+ * (GenAI by default, remembered in the browser) that decides an experiment's view over its
+ * experimentKind tag; `workflowType=machine_learning` in the link selects model training, so the link
+ * opens on the runs table whatever the browser last chose.
+ */
+export function mlflowUiRunsLink(serverUrl: string, experimentId: string): string {
+  return `${serverUrl.replace(/\/+$/, '')}/#/experiments/${encodeURIComponent(experimentId)}/runs?workflowType=machine_learning`;
 }

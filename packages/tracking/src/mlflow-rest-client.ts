@@ -47,6 +47,7 @@ export interface WireExperiment {
   name: string;
   lifecycle_stage: string;
   artifact_location?: string;
+  tags?: WireKeyValue[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;

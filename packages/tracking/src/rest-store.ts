@@ -70,12 +70,34 @@ export interface RestStoreOptions {
  */
 const PENDING_EXPERIMENT = 'pending:';
 
+/** True for the id getOrCreateExperiment answers while the server did not: no other process can use it. */
+export function isPendingExperiment(experimentId: string): boolean {
+  return experimentId.startsWith(PENDING_EXPERIMENT);
+}
+
+/**
+ * How long a store that went offline sends nothing before it asks the server again: a blip (a slow
+ * answer, a restart) costs one run's writes the spool, not every later run's of the process.
+ */
+const OFFLINE_RECHECK_MS = 5_000;
+/** How long end() waits for a server to answer /health before leaving a run's spool to `xp sync`. */
+const DELIVERY_PATIENCE_MS = 10_000;
+/** After a wait for delivery went unanswered, how long later runs' ends only ask once. */
+const DELIVERY_RETRY_MS = 60_000;
+
 export class RestStore implements TrackingStore, TrackingReader {
   readonly client: MlflowRestClient;
   readonly retry: RetryPolicy;
   readonly log: (line: string) => void;
-  /** Set when a write could not be delivered: later writes go straight to the spool instead of each waiting out the retries. */
+  /**
+   * Set when a write could not be delivered: later writes go straight to the spool instead of each
+   * waiting out the retries, until the server answers /health again (asked at most every
+   * OFFLINE_RECHECK_MS, see isOnline).
+   */
   offline = false;
+  private offlineSince = 0;
+  private deliveryGaveUpAt = 0;
+  private recheck: Promise<boolean> | null = null;
   /** Runs of this process whose writes wait in the spool. */
   private readonly spooled = new Set<string>();
   private warned = false;
@@ -98,7 +120,7 @@ export class RestStore implements TrackingStore, TrackingReader {
   }
 
   async getOrCreateExperiment(name: string): Promise<string> {
-    if (!this.offline) {
+    if (await this.isOnline()) {
       try {
         return await getOrCreateExperimentOn(this.client, name, this.retry);
       } catch (error) {
@@ -123,7 +145,7 @@ export class RestStore implements TrackingStore, TrackingReader {
       parentWaits = await isUncreatedLocalRun(cwd, options.parentRunId);
       tags[TAG_PARENT_RUN_ID] = (await mappedRunId(cwd, options.parentRunId)) ?? options.parentRunId;
     }
-    if (!this.offline && !parentWaits) {
+    if (!parentWaits && (await this.isOnline())) {
       try {
         const serverExperimentId = experimentId.startsWith(PENDING_EXPERIMENT)
           ? await getOrCreateExperimentOn(this.client, experimentId.slice(PENDING_EXPERIMENT.length), this.retry)
@@ -218,6 +240,11 @@ export class RestStore implements TrackingStore, TrackingReader {
   }
 
   async listRuns(experimentId: string): Promise<RunRecord[]> {
+    if (isPendingExperiment(experimentId)) {
+      // Named, not yet looked up (the server did not answer then): its runs are those of the experiment of that name, if any.
+      const found = await this.findExperiment(experimentId.slice(PENDING_EXPERIMENT.length));
+      return found ? this.listRuns(found.experimentId) : [];
+    }
     const out: RunRecord[] = [];
     let pageToken: string | undefined;
     do {
@@ -244,12 +271,53 @@ export class RestStore implements TrackingStore, TrackingReader {
   /** The one warning a user gets when the server stops answering; later writes spool without a word. */
   goOffline(error: Error): void {
     this.offline = true;
+    this.offlineSince = Date.now();
     if (this.warned) return;
     this.warned = true;
     this.log(
       `warning: ${error.message}. Training goes on; tracking writes are spooled to ${spoolDir(this.options.cwd)} ` +
         `('xp sync' delivers them once the server is up).`,
     );
+  }
+
+  /**
+   * Whether to send to the server: yes unless it went offline, and then again once it answers /health
+   * (asked at most every OFFLINE_RECHECK_MS; concurrent callers share one probe).
+   */
+  async isOnline(): Promise<boolean> {
+    if (!this.offline) return true;
+    if (Date.now() - this.offlineSince < OFFLINE_RECHECK_MS) return false;
+    this.recheck ??= this.client.health().then((up) => {
+      this.recheck = null;
+      if (up) this.offline = false;
+      else this.offlineSince = Date.now();
+      return up;
+    });
+    return this.recheck;
+  }
+
+  /**
+   * Whether a run's spool can be delivered now: the store is back online, or the server answers
+   * /health within DELIVERY_PATIENCE_MS (a slow server on a loaded machine is not a dead one). After
+   * one such wait went unanswered, later runs ask once, so a sweep against a dead server does not
+   * wait at every run's end.
+   */
+  async answersForDelivery(): Promise<boolean> {
+    if (await this.isOnline()) return true;
+    const patience = Date.now() - this.deliveryGaveUpAt < DELIVERY_RETRY_MS ? 0 : DELIVERY_PATIENCE_MS;
+    const up = await this.answersWithin(patience);
+    if (!up) this.deliveryGaveUpAt = Date.now();
+    return up;
+  }
+
+  /** Waits up to `patienceMs` for the server to answer /health (asks at least once). */
+  async answersWithin(patienceMs: number): Promise<boolean> {
+    const deadline = Date.now() + patienceMs;
+    for (;;) {
+      if (await this.client.health()) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   noteSpooled(runId: string): void {
@@ -345,7 +413,7 @@ class RestRun implements TrackedRun {
   }
 
   private async deliver(op: ServerOp): Promise<void> {
-    if (!this.spooling && !this.store.offline) {
+    if (!this.spooling && (await this.store.isOnline())) {
       try {
         await sendOp(this.store.client, this.runId, op, this.store.retry);
         return;
@@ -364,7 +432,9 @@ class RestRun implements TrackedRun {
   /** The server may be back by the end of the run: deliver the spool now rather than leave it to `xp sync`. */
   private async deliverSpool(): Promise<void> {
     // Still down: the warning was given when it went down, and the run's summary says what waits.
-    if (!(await this.store.client.health())) return;
+    // A server that is only slow (a loaded machine) is given a few seconds: an unanswered probe is
+    // what the summary would call unreachable.
+    if (!(await this.store.answersForDelivery())) return;
     try {
       await replaySpoolFile(this.store.client, this.spool.file, { cwd: this.store.options.cwd, retry: this.store.retry });
       this.store.offline = false;

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import { MlflowApiError, TrackingError } from './errors.ts';
 import { fromWireValue, type MlflowRestClient, type WireExperiment, type WireKeyValue, type WireMetric, type WireRun } from './mlflow-rest-client.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
+import { EXPERIMENT_KIND_TRAINING, TAG_EXPERIMENT_KIND } from './mlflow-conventions.ts';
 import type { MetricPoint, RunStatus } from './types.ts';
 
 export type ServerOp =
@@ -74,17 +75,30 @@ export async function getExperimentByName(client: MlflowRestClient, name: string
   }
 }
 
-/** The id of the active experiment `name` on the server, created if need be; a deleted one is refused. */
+/**
+ * The id of the active experiment `name` on the server, created if need be; a deleted one is refused.
+ * Created or found, it is marked as model training for MLflow's UI (TAG_EXPERIMENT_KIND), unless it
+ * already has a kind (one a user chose in the UI is kept).
+ */
 export async function getOrCreateExperimentOn(client: MlflowRestClient, name: string, retry: RetryPolicy): Promise<string> {
   const existing = await getExperimentByName(client, name, retry);
   if (existing) {
     if (existing.lifecycle_stage !== 'active') {
       throw new TrackingError(`experiment ${JSON.stringify(name)} is deleted on ${client.baseUrl}; restore it in MLflow or choose another tracking.experiment`);
     }
+    if (!(existing.tags ?? []).some((tag) => tag.key === TAG_EXPERIMENT_KIND)) {
+      await withRetry(
+        () => client.call('POST', 'experiments/set-experiment-tag', { experiment_id: existing.experiment_id, key: TAG_EXPERIMENT_KIND, value: EXPERIMENT_KIND_TRAINING }),
+        retry,
+      );
+    }
     return existing.experiment_id;
   }
   try {
-    const created = await withRetry(() => client.call<{ experiment_id: string }>('POST', 'experiments/create', { name }), retry);
+    const created = await withRetry(
+      () => client.call<{ experiment_id: string }>('POST', 'experiments/create', { name, tags: [{ key: TAG_EXPERIMENT_KIND, value: EXPERIMENT_KIND_TRAINING }] }),
+      retry,
+    );
     return created.experiment_id;
   } catch (error) {
     // Another process created it between our lookup and our create.

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { SpecError, terminalSafe } from '@xp/core';
+import { TrackingError } from '@xp/tracking';
 import { UsageError, type CliContext } from './context.ts';
 import { OptunaBridgeError } from '../run/sweepers/optuna-bridge.ts';
 import { register as registerValidate } from './commands/validate.ts';
@@ -71,6 +72,11 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
     if (error instanceof UsageError) {
       ctx.stderr(`xp: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof TrackingError) {
+      // A store that refuses or cannot answer: what it said, in one line (a stack says nothing more).
+      ctx.stderr(`xp: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof OptunaBridgeError) {
       // Optuna's own words (a storage it cannot open, a study made the other way round) say enough.

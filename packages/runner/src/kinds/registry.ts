@@ -17,3 +17,8 @@ export function kindOf(spec: ExperimentSpec): ExperimentKind {
 export function kindNamed(name: string): ExperimentKind | undefined {
   return Object.hasOwn(kinds, name) ? kinds[name as ExperimentSpec['kind']] : undefined;
 }
+
+/** Every kind xp knows (a worker's job process preloads them all). */
+export function allKinds(): ExperimentKind[] {
+  return Object.values(kinds);
+}

@@ -78,6 +78,11 @@ export interface ExperimentKind {
   summary?(spec: ResolvedSpec): string | null;
   run(context: RunContext): Promise<RunOutcome>;
   /**
+   * Loads ahead what run() imports lazily (a queue worker's process does, before it takes a job, so
+   * that a job's start does not wait for module loading: seconds, tens on a loaded machine).
+   */
+  preload?(): Promise<void>;
+  /**
    * Called once after every variant ran, with the parent (sweep) run, for outputs about the sweep as a
    * whole (e.g. loss curves of all η). Returns the artifacts it wrote.
    */

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { requiredPassingSeeds, withSeed } from '@xp/core';
-import { experimentNameFrom } from '@xp/tracking';
+import { experimentNameFrom, isPendingExperiment, TrackingError } from '@xp/tracking';
 import type { TrackedRun, TrackingReader, TrackingStore } from '@xp/tracking';
 import { kindOf } from '../kinds/registry.ts';
 import { TAG_DIRECTIONS, TAG_PRIMARY_METRIC } from '../compare/directions.ts';
@@ -29,6 +29,11 @@ import { judgeOverSeeds, type VariantVerdict } from './seed-verdict.ts';
 import { SWEEPERS, sweeperFor, type SweeperName } from './sweepers/index.ts';
 import { gridJobs } from './sweepers/grid.ts';
 import { schedulerFor, type SchedulerSpec } from './schedulers/index.ts';
+import { sweepSummaryMetrics } from './sweep-summary.ts';
+
+/** How often, and how far apart, a sweep for a queue asks again for an experiment the server did not give. */
+const EXPERIMENT_LOOKUP_TRIES = 6;
+const EXPERIMENT_LOOKUP_PAUSE_MS = 5_000;
 
 /** One run's outcome as `xp run --json` prints it. */
 export type RunReport = JobResult;
@@ -78,7 +83,19 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   const { checked, store, log, signal } = options;
   const { experiment } = checked;
   const experimentName = experimentNameFrom(experiment.spec, options.env ?? process.env);
-  const experimentId = await store.getOrCreateExperiment(experimentName);
+  let experimentId = await store.getOrCreateExperiment(experimentName);
+  // A server that missed the first lookup (a blip, a slow answer) is asked again for a while when the
+  // jobs run elsewhere; training here needs no such patience, it spools.
+  for (let tries = 0; options.launcher && isPendingExperiment(experimentId) && tries < EXPERIMENT_LOOKUP_TRIES && !signal.aborted; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, EXPERIMENT_LOOKUP_PAUSE_MS));
+    experimentId = await store.getOrCreateExperiment(experimentName);
+  }
+  if (options.launcher && isPendingExperiment(experimentId)) {
+    // Jobs elsewhere (a queue) are keyed and cached by the experiment's id, and their workers log to
+    // the same server: a sweep that could not look its experiment up would miss the cache and
+    // enqueue copies under another key. Training here can spool; enqueueing cannot.
+    throw new TrackingError(`${store.description} did not answer when asked for experiment ${JSON.stringify(experimentName)}; a sweep through a queue needs it up (its workers log there): start it, or check the tracking URI`);
+  }
   const specFile = resolve(experiment.file);
   const kind = kindOf(experiment.spec);
   const commonTags: Record<string, string> = {
@@ -213,6 +230,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   const seedsPerVariant = options.onlySeed === undefined ? experiment.seeds.length : 1;
   const variants = judgeOverSeeds(runs, (variant, count) => requiredPassingSeeds(variantsByName.get(variant)?.variant.spec ?? experiment.spec, count), seedsPerVariant);
   if (parent) {
+    const direction = kind.metricDirections[kind.primaryMetric] ?? 'max';
+    const summary = sweepSummaryMetrics(runs, kind.primaryMetric, direction);
+    const now = Date.now();
+    if (Object.keys(summary).length > 0) await parent.logMetrics(Object.entries(summary).map(([key, value]) => ({ key, value, step: 0, timestamp: now })));
     const status = sweepStatus(runs, variants);
     await parent.setTags({ 'xp.status': status, 'xp.variantVerdicts': JSON.stringify(variants).slice(0, 5000) });
     await parent.end(status === 'passed' ? 'FINISHED' : status === 'killed' ? 'KILLED' : 'FAILED');

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { findRunToResume, openTrackingStore, parseTrackingUri, resolveTrackingUri, resumingStore, TrackingError } from '@xp/tracking';
+import { findRunToResume, isPendingExperiment, mlflowUiRunsLink, openTrackingStore, parseTrackingUri, resolveTrackingUri, resumingStore, TrackingError } from '@xp/tracking';
 import type { RunRecord, TrackingReader, TrackingStore } from '@xp/tracking';
 import { runSweep, sweepStatus, type SweepReport } from '../../run/run-sweep.ts';
 import { describeVerdict } from '../../run/seed-verdict.ts';
@@ -133,7 +133,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (options.json) ctx.stdout(`${JSON.stringify({ sweep: sweepId ?? null, queue: options.queue, experiment: report.experiment, runs: report.runs })}\n`);
         return;
       }
-      printReport(ctx, report, store.description, (runId) => resumeCommand(spec, runId, options.trackingUri), Object.keys(kindOf(checked.experiment.spec).metricDirections));
+      printReport(ctx, report, store.description, (runId) => resumeCommand(spec, runId, options.trackingUri), Object.keys(kindOf(checked.experiment.spec).metricDirections), location);
       if (launcher) printQueueOverhead(ctx, queueOverheads(launcher.times));
       if (launcher && controller.signal.aborted && sweepId) ctx.stderr(`the sweep goes on in the queue: xp status --queue ${options.queue} ${sweepId}\n`);
       if (options.json) {
@@ -257,9 +257,17 @@ function shownMetrics(metrics: Record<string, number>, order: readonly string[])
     .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-function printReport(ctx: CliContext, report: SweepReport, where: string, resume: (runId: string) => string, metricOrder: readonly string[]): void {
+function printReport(ctx: CliContext, report: SweepReport, where: string, resume: (runId: string) => string, metricOrder: readonly string[], location: ReturnType<typeof parseTrackingUri>): void {
   const width = Math.max(...report.runs.map((r) => r.name.length), 4);
   ctx.stderr(`\n${report.experiment}: ${report.runs.length} run(s), tracked in ${where}\n`);
+  if (isPendingExperiment(report.experimentId)) return printRuns(ctx, report, width);
+  // The link opens MLflow's UI on the runs table, not on its GenAI side (see mlflowUiRunsLink).
+  if (location.kind === 'server') ctx.stderr(`  MLflow UI: ${mlflowUiRunsLink(location.url, report.experimentId)}\n`);
+  else ctx.stderr(`  MLflow UI: MLFLOW_ALLOW_FILE_STORE=true mlflow server --backend-store-uri ${location.root}, then ${mlflowUiRunsLink('http://127.0.0.1:5000', report.experimentId)}\n`);
+  printRuns(ctx, report, width);
+}
+
+function printRuns(ctx: CliContext, report: SweepReport, width: number): void {
   for (const run of report.runs) {
     const metrics = shownMetrics(run.metrics, metricOrder)
       .slice(0, 4)

@@ -28,4 +28,5 @@ export const cnnClassifierKind: ExperimentKind = {
   // Training (TensorFlow.js, the wasm kernels, the data) loads only when a run starts, so that
   // `xp validate`, `xp plan` and `xp summary` start fast.
   run: async (context) => (await import('./train/train-cnn.ts')).trainCnn(context),
+  preload: async () => void (await import('./train/train-cnn.ts')),
 };

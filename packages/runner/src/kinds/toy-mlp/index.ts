@@ -212,5 +212,8 @@ export const toyMlpKind: ExperimentKind = {
     '2-2-2 sigmoid network, no biases: h = W1·i (w1..w4), out_h = σ(h), o = W2·out_h (w5..w8), out_o = σ(o); ' +
     'loss E = ½Σ(t − out_o)²; 8 trainable parameters',
   run,
+  async preload() {
+    await Promise.all([import('@xp/models/toy/checks'), import('@xp/models/toy/formulas'), import('./chart.ts'), import('./workbook.ts')]);
+  },
   afterSweep,
 };

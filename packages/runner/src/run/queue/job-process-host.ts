@@ -44,6 +44,14 @@ export class JobProcessHost {
     void this.start().catch(() => undefined);
   }
 
+  /** Resolves once the process is up and has loaded what a job needs (true), or could not start (false). */
+  whenReady(): Promise<boolean> {
+    return this.start().then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Runs one job; `signal` aborted asks the job to hand itself back (finish the batch, save, end). */
   async run(start: JobStart, handlers: JobProcessHandlers, signal: AbortSignal): Promise<JobProcessEnd> {
     try {

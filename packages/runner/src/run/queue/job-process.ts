@@ -7,6 +7,7 @@
  * and two attempts must never write to the run together.
  */
 import { openTrackingStore } from '@xp/tracking';
+import { allKinds } from '../../kinds/registry.ts';
 import { quietTensorFlow, startBackend, type BackendName } from '../backend-choice.ts';
 import { PRUNED } from '../job.ts';
 import { runJob } from '../run-job.ts';
@@ -61,4 +62,6 @@ async function run(start: JobStart): Promise<void> {
   await send({ type: 'result', result });
 }
 
+// Ready once every kind's lazily loaded modules are in: the worker takes a job only then.
+await Promise.all(allKinds().map((kind) => kind.preload?.())).catch((error: unknown) => send({ type: 'log', line: `warning: preloading failed (${(error as Error).message}); the first job loads what it needs` }));
 void send({ type: 'ready' });

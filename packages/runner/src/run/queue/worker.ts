@@ -30,7 +30,7 @@ const REASON_CHARS = 4_000;
 
 export interface QueueWorkerOptions {
   url: string;
-  /** The MLflow server this worker logs to (--tracking-uri, $MLFLOW_TRACKING_URI); default: the URI the job was enqueued with. */
+  /** The MLflow server this worker logs to (--tracking-uri); default: $MLFLOW_TRACKING_URI in `env`, else the URI the job was enqueued with. */
   trackingUri?: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -60,13 +60,15 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
   const me = `${hostname()}:${process.pid}`;
   const jobProcess = new JobProcessHost(options.cwd, options.env);
   jobProcess.warm();
+  // As this machine reaches the server: --tracking-uri, else $MLFLOW_TRACKING_URI, else each job's own URI.
+  const trackingUri = options.trackingUri || options.env.MLFLOW_TRACKING_URI || undefined;
   // The job's process must not outlive its worker (it also leaves when the IPC channel closes).
   const killJobProcess = (): void => jobProcess.stop('kill');
   process.on('exit', killJobProcess);
 
   const worker = new Worker<QueuedJobData, JobResult>(
     QUEUE_NAME,
-    (job, token) => processJob(job, token, { ...options, keys: queueRedis, running, jobProcess, me, summary }),
+    (job, token) => processJob(job, token, { ...options, trackingUri, keys: queueRedis, running, jobProcess, me, summary }),
     {
       connection: workerRedis,
       prefix: QUEUE_PREFIX,
@@ -92,6 +94,9 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     for (const controller of running.values()) controller.abort(HANDED_BACK);
   };
   options.signal.addEventListener('abort', handBack);
+  // A job is taken only once its process is warm: a worker still starting (Node, tsx, TensorFlow.js:
+  // seconds, tens on a loaded machine) leaves the job to one that can start it now.
+  await Promise.race([jobProcess.whenReady(), new Promise((resolve) => options.signal.addEventListener('abort', resolve, { once: true }))]);
   options.log(`worker ${me} takes jobs from ${options.url}${options.exitWhenIdle ? ' until the queue is empty' : ''}`);
   const runningWorker = worker.run();
   try {
