@@ -260,14 +260,14 @@ function shownMetrics(metrics: Record<string, number>, order: readonly string[])
 function printReport(ctx: CliContext, report: SweepReport, where: string, resume: (runId: string) => string, metricOrder: readonly string[], location: ReturnType<typeof parseTrackingUri>): void {
   const width = Math.max(...report.runs.map((r) => r.name.length), 4);
   ctx.stderr(`\n${report.experiment}: ${report.runs.length} run(s), tracked in ${where}\n`);
-  if (isPendingExperiment(report.experimentId)) return printRuns(ctx, report, width);
+  if (isPendingExperiment(report.experimentId)) return printRuns(ctx, report, width, resume, metricOrder);
   // The link opens MLflow's UI on the runs table, not on its GenAI side (see mlflowUiRunsLink).
   if (location.kind === 'server') ctx.stderr(`  MLflow UI: ${mlflowUiRunsLink(location.url, report.experimentId)}\n`);
   else ctx.stderr(`  MLflow UI: MLFLOW_ALLOW_FILE_STORE=true mlflow server --backend-store-uri ${location.root}, then ${mlflowUiRunsLink('http://127.0.0.1:5000', report.experimentId)}\n`);
-  printRuns(ctx, report, width);
+  printRuns(ctx, report, width, resume, metricOrder);
 }
 
-function printRuns(ctx: CliContext, report: SweepReport, width: number): void {
+function printRuns(ctx: CliContext, report: SweepReport, width: number, resume: (runId: string) => string, metricOrder: readonly string[]): void {
   for (const run of report.runs) {
     const metrics = shownMetrics(run.metrics, metricOrder)
       .slice(0, 4)
