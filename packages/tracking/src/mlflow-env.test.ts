@@ -66,7 +66,7 @@ describe('MLflow credentials from the environment', () => {
     const run = await store.createRun(await store.getOrCreateExperiment('auth'), { name: 'r' });
     await run.logMetrics([{ key: 'E', value: 1, step: 0 }]);
     await run.end('FINISHED');
-    expect(seen.map((s) => s.url.split('?')[0].replace('/api/2.0/mlflow/', ''))).toEqual(['experiments/get-by-name', 'runs/create', 'runs/log-batch', 'runs/update']);
+    expect(seen.map((s) => s.url.split('?')[0].replace('/api/2.0/mlflow/', ''))).toEqual(['experiments/get-by-name', 'experiments/set-experiment-tag', 'runs/create', 'runs/log-batch', 'runs/update']);
     return seen.map((s) => s.authorization);
   }
 
