@@ -6,7 +6,7 @@
  * against every --help, its sample error against xp's output, the files the example specs cite).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, tempDir, xp } from './helpers.ts';
@@ -146,11 +146,11 @@ describe('the README and the example specs (#25 items 6, 7)', () => {
     const block = README.match(/```\n(experiments\/broken\.yaml:\d+:\d+: [\s\S]*?)```/)?.[1];
     expect(block).toBeDefined();
     const dir = tempDir('xp-broken-');
-    mkdirSync(join(dir, 'experiments'));
-    copyFileSync(join(REPO, 'experiments/cnn-19816.yaml'), join(dir, 'experiments/broken.yaml'));
-    const text = readFileSync(join(dir, 'experiments/broken.yaml'), 'utf8');
-    expect(text).toMatch(/^ {2}epochs: 19$/m);
-    writeFileSync(join(dir, 'experiments/broken.yaml'), text.replace(/^ {2}epochs: 19$/m, '  epoch: 3'));
+    // The spec composes its network and recipe from the folders beside it, so they come along.
+    cpSync(join(REPO, 'experiments'), join(dir, 'experiments'), { recursive: true });
+    const text = readFileSync(join(dir, 'experiments/cnn-19816.yaml'), 'utf8');
+    expect(text).not.toMatch(/^train:/m);
+    writeFileSync(join(dir, 'experiments/broken.yaml'), `${text}train:\n  epoch: 3\n`);
     const result = xp(['validate', 'experiments/broken.yaml'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(block!.trimEnd());
