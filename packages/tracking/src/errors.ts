@@ -23,6 +23,14 @@ export class ParamConflictError extends TrackingError {
   }
 }
 
+/** A file meant for a server that keeps no artifacts of its own (started without --serve-artifacts). */
+export class NoArtifactProxyError extends TrackingError {
+  constructor(readonly url: string, readonly localPath: string) {
+    super(`${url} does not proxy artifacts; start it with --serve-artifacts to upload ${localPath}`);
+    this.name = 'NoArtifactProxyError';
+  }
+}
+
 /** The server answered with an error (4xx/5xx). `retryable` is true for 5xx and 429. */
 export class MlflowApiError extends TrackingError {
   constructor(

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { appendAtomic, copyIntoArtifacts, listFilesRecursive, readFileOrNull, writeFileAtomic, writeKeyFileAtomic } from './atomic-fs.ts';
 import { TrackingError, ParamConflictError } from './errors.ts';
 import { formatMeta, parseMeta, type Meta } from './meta-yaml.ts';
+import { ownerTags } from './run-owner.ts';
 import {
   EXPERIMENT_KIND_TRAINING,
   RUN_STATUS_CODES,
@@ -104,7 +105,7 @@ export class FileStore implements TrackingStore, TrackingReader {
     const runDir = path.join(experimentDir, runId);
     for (const sub of ['', 'metrics', 'params', 'tags', 'artifacts']) await fs.mkdir(path.join(runDir, sub), { recursive: true });
     const run = new FileRun(runId, experimentId, runDir);
-    const tags: Record<string, string> = { ...systemTags(), ...options.tags, [TAG_RUN_NAME]: options.name };
+    const tags: Record<string, string> = { ...systemTags(), ...ownerTags(), ...options.tags, [TAG_RUN_NAME]: options.name };
     if (options.parentRunId) tags[TAG_PARENT_RUN_ID] = options.parentRunId;
     await run.setTags(tags);
     // meta.yaml last: until it exists, MLflow skips the directory instead of showing a half-made run.
@@ -134,10 +135,21 @@ export class FileStore implements TrackingStore, TrackingReader {
     const meta = parseMeta((await readFileOrNull(path.join(runDir, META))) ?? '');
     if (meta.lifecycle_stage !== 'active') throw new TrackingError(`run ${runId} is deleted in ${this.root}`);
     const run = new FileRun(runId, String(meta.experiment_id), runDir);
+    await run.setTags(ownerTags());
     meta.status = RUN_STATUS_CODES.RUNNING;
     meta.end_time = null;
     await run.writeMeta(meta);
     return run;
+  }
+
+  async endAbandonedRun(runId: string, tags: Record<string, string>): Promise<boolean> {
+    const runDir = await this.findRunDir(runId);
+    const meta = parseMeta((await readFileOrNull(path.join(runDir, META))) ?? '');
+    if (statusFromCode(meta.status) !== 'RUNNING') return false;
+    const run = new FileRun(runId, String(meta.experiment_id), runDir);
+    await run.setTags(tags);
+    await run.end('KILLED');
+    return true;
   }
 
   async listExperiments(): Promise<ExperimentInfo[]> {

@@ -32,6 +32,8 @@ export { FileStore } from './file-store.ts';
 export { RestStore, isPendingExperiment } from './rest-store.ts';
 export { EXPERIMENT_KIND_TRAINING, TAG_EXPERIMENT_KIND, mlflowUiRunsLink } from './mlflow-conventions.ts';
 export { syncSpool, type SyncReport } from './spool-sync.ts';
+export { markRunsOfGoneOwners } from './dead-runs.ts';
+export { ownerIsGone, ownerTags, TAG_OWNER_HOST, TAG_OWNER_PID, TAG_OWNER_STARTED } from './run-owner.ts';
 export { experimentNameFrom, mlflowAuthHeaders } from './mlflow-env.ts';
 export { findRunToResume, resumingStore, TAG_RESUMED_AT } from './resume.ts';
 export { downloadRunArtifacts, uploadArtifactNow } from './remote-artifacts.ts';

@@ -39,10 +39,12 @@ import {
   getRun,
   proxyRoot,
   sendOp,
+  TAG_RUN_KEY,
   type ServerOp,
 } from './server-ops.ts';
 import { RunSpool, isUncreatedLocalRun, localIdOf, mappedRunId, readSpool, spoolDir, spoolFile } from './spool.ts';
 import { replaySpoolFile } from './spool-sync.ts';
+import { ownerTags } from './run-owner.ts';
 import type {
   CreateRunOptions,
   ExperimentInfo,
@@ -136,7 +138,11 @@ export class RestStore implements TrackingStore, TrackingReader {
    * still waiting to be created), creates it locally and spools its creation.
    */
   async createRun(experimentId: string, options: CreateRunOptions): Promise<TrackedRun> {
-    const tags: Record<string, string> = { ...systemTags(), ...options.tags, [TAG_RUN_NAME]: options.name };
+    // One key for the run, whichever way it is created: the server's answer to its creation may be lost
+    // (createServerRun then finds it by the key), and a run spooled instead is the same key's local id
+    // (the replay finds it by the key too, should the server have made it after all).
+    const runKey = randomUUID().replace(/-/g, '');
+    const tags: Record<string, string> = { ...systemTags(), ...ownerTags(), ...options.tags, [TAG_RUN_NAME]: options.name, [TAG_RUN_KEY]: runKey };
     for (const key of Object.keys(tags)) validateKey(key, 'tag');
     const startTime = Date.now();
     const cwd = this.options.cwd;
@@ -163,7 +169,7 @@ export class RestStore implements TrackingStore, TrackingReader {
         this.goOffline(error as Error);
       }
     }
-    const localId = randomUUID().replace(/-/g, '');
+    const localId = runKey;
     const artifactDir = path.join(cwd, '.xp', 'runs', localId);
     await fs.mkdir(artifactDir, { recursive: true });
     const run = new RestRun(this, localId, experimentId, null, artifactDir);
@@ -191,6 +197,7 @@ export class RestStore implements TrackingStore, TrackingReader {
       const experimentId = creation.experimentId ?? PENDING_EXPERIMENT + (creation.experimentName ?? '');
       const run = new RestRun(this, runId, experimentId, null, path.join(cwd, '.xp', 'runs', runId), true);
       await run.reopen();
+      await run.setTags(ownerTags());
       return run;
     }
     const serverId = (await mappedRunId(cwd, runId)) ?? runId;
@@ -200,7 +207,20 @@ export class RestStore implements TrackingStore, TrackingReader {
     await fs.mkdir(artifactDir, { recursive: true });
     const run = new RestRun(this, serverId, wire.info.experiment_id, wire.info.artifact_uri, artifactDir);
     await run.reopen();
+    await run.setTags(ownerTags());
     return run;
+  }
+
+  async endAbandonedRun(runId: string, tags: Record<string, string>): Promise<boolean> {
+    const cwd = this.options.cwd;
+    // Writes of the run still in this folder's spool decide its end when `xp sync` delivers them.
+    const localId = await localIdOf(cwd, runId);
+    for (const id of [runId, localId]) if (id !== null && (await fs.stat(spoolFile(cwd, id)).catch(() => null))) return false;
+    const wire = await getRun(this.client, runId, this.retry);
+    if (wire.info.status !== 'RUNNING' && wire.info.status !== 'SCHEDULED') return false;
+    await sendOp(this.client, runId, { op: 'logBatch', metrics: [], params: [], tags: toKeyValues(tags) }, this.retry);
+    await sendOp(this.client, runId, { op: 'updateRun', status: 'KILLED', endTime: Date.now() }, this.retry);
+    return true;
   }
 
   async listExperiments(): Promise<ExperimentInfo[]> {
@@ -436,7 +456,10 @@ class RestRun implements TrackedRun {
     // what the summary would call unreachable.
     if (!(await this.store.answersForDelivery())) return;
     try {
-      await replaySpoolFile(this.store.client, this.spool.file, { cwd: this.store.options.cwd, retry: this.store.retry });
+      const { artifactsLeft } = await replaySpoolFile(this.store.client, this.spool.file, { cwd: this.store.options.cwd, retry: this.store.retry });
+      if (artifactsLeft.paths.length) {
+        this.store.log(`warning: ${artifactsLeft.reason}; run ${this.runId}'s ${artifactsLeft.paths.length} file(s) stay in ${this.artifactDir}.`);
+      }
       this.store.offline = false;
       this.spooling = false;
       this.store.noteDelivered(this.runId);

@@ -120,6 +120,21 @@ describe('resumingStore on a file store', () => {
     expect((await store.metricHistory(killed.runId, 'lr')).map((p) => [p.step, p.value])).toEqual([[2, 0.1]]);
   });
 
+  it('logs an epoch trained again after a kill mid-checkpoint once: the first point at a step is kept, whatever the value (#22)', async () => {
+    const store = new FileStore(path.join(dir, 'redone'));
+    const experimentId = await store.getOrCreateExperiment('resume');
+    const killed = await store.createRun(experimentId, { name: 'v', tags: { 'xp.variant': 'v' } });
+    // Epoch 2's points were logged, then the process died while its checkpoint was written.
+    await killed.logMetrics([{ key: 'epoch_seconds', value: 3.1, step: 1 }, { key: 'epoch_seconds', value: 2.9, step: 2 }]);
+    const earlier = await findRunToResume(store, killed.runId);
+    const run = await resumingStore(store, earlier, () => {}, store).createRun(experimentId, { name: 'v', tags: { 'xp.variant': 'v' } });
+    // Resumed from epoch 1's checkpoint, epoch 2 is trained again and takes another time.
+    await run.logMetrics([{ key: 'epoch_seconds', value: 3.4, step: 2 }]);
+    await run.logMetrics([{ key: 'epoch_seconds', value: 3.0, step: 3 }]);
+    await run.end('FINISHED');
+    expect((await store.metricHistory(killed.runId, 'epoch_seconds')).map((p) => [p.step, p.value])).toEqual([[1, 3.1], [2, 2.9], [3, 3.0]]);
+  });
+
   it('where the store cannot reopen, creates a new run tagged xp.resumedFrom', async () => {
     const files = new FileStore(path.join(dir, 'no-reopen'));
     const experimentId = await files.getOrCreateExperiment('resume');

@@ -115,9 +115,10 @@ function keepingParams(run: TrackedRun, existing: Record<string, string>, log: (
 }
 
 /**
- * Of the points a reopened run logs, those it does not already have: the same metric at the same step
- * with the same value (the `params` count at step 0, logged when each attempt starts) is left out, so a
- * resumed run has the points an uninterrupted one has.
+ * Of the points a reopened run logs, those it does not already have: a metric at a step the run already
+ * holds a point for is left out, whatever its value (the `params` count at step 0, logged when each
+ * attempt starts; an epoch trained again after a kill between its metrics and its checkpoint, whose
+ * seconds, at least, differ), so a resumed run has the points an uninterrupted one has, each once.
  */
 function loggedOnce(runId: string, earlier: RunRecord, reader: TrackingReader): (points: MetricPoint[]) => Promise<MetricPoint[]> {
   const histories = new Map<string, Promise<MetricPoint[]>>();
@@ -129,7 +130,7 @@ function loggedOnce(runId: string, earlier: RunRecord, reader: TrackingReader): 
     const kept: MetricPoint[] = [];
     for (const point of points) {
       const had = point.key in earlier.metrics ? await historyOf(point.key) : [];
-      if (!had.some((p) => p.step === point.step && p.value === point.value)) kept.push(point);
+      if (!had.some((p) => p.step === point.step)) kept.push(point);
     }
     return kept;
   };

@@ -3,7 +3,7 @@
  * the spool while it does not, and replayed from there by `xp sync`.
  */
 import { promises as fs } from 'node:fs';
-import { MlflowApiError, TrackingError } from './errors.ts';
+import { MlflowApiError, NoArtifactProxyError, TrackingError } from './errors.ts';
 import { fromWireValue, type MlflowRestClient, type WireExperiment, type WireKeyValue, type WireMetric, type WireRun } from './mlflow-rest-client.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import { EXPERIMENT_KIND_TRAINING, TAG_EXPERIMENT_KIND } from './mlflow-conventions.ts';
@@ -47,7 +47,7 @@ export async function sendOp(client: MlflowRestClient, runId: string, op: Server
       let proxyPath = op.proxyPath;
       if (proxyPath === undefined) {
         const root = proxyRoot((await getRun(client, runId, retry)).info.artifact_uri);
-        if (root === null) throw new TrackingError(`${client.baseUrl} does not proxy artifacts; start it with --serve-artifacts to upload ${op.localPath}`);
+        if (root === null) throw new NoArtifactProxyError(client.baseUrl, op.localPath);
         proxyPath = `${root}/${op.artifactPath ?? ''}`;
       }
       const content = await fs.readFile(op.localPath);
@@ -118,34 +118,51 @@ export interface NewServerRun {
   tags: WireKeyValue[];
 }
 
+/**
+ * Tag on every run xp creates on a server: a key the client chose before asking, so that a creation
+ * whose answer was lost (the server made the run, the reply never came) is found and adopted, not made
+ * again: MLflow's runs/create is not idempotent, and each blind retry would leave an empty run RUNNING.
+ */
+export const TAG_RUN_KEY = 'xp.runKey';
+
+/**
+ * Creates the run, once: a retry first looks for a run carrying the request's TAG_RUN_KEY (made by an
+ * earlier try whose answer was lost) and hands that back instead of creating another.
+ */
 export async function createServerRun(client: MlflowRestClient, run: NewServerRun, retry: RetryPolicy): Promise<WireRun> {
-  const { run: created } = await withRetry(
-    () =>
-      client.call<{ run: WireRun }>('POST', 'runs/create', {
-        experiment_id: run.experimentId,
-        run_name: run.runName,
-        start_time: run.startTime,
-        user_id: run.userId,
-        tags: run.tags,
-      }),
-    retry,
-  );
-  return created;
+  const runKey = run.tags.find((tag) => tag.key === TAG_RUN_KEY)?.value;
+  let tries = 0;
+  return withRetry(async () => {
+    if (tries++ > 0 && runKey !== undefined) {
+      const earlier = await findRunByTag(client, run.experimentId, TAG_RUN_KEY, runKey);
+      if (earlier) return earlier;
+    }
+    const { run: created } = await client.call<{ run: WireRun }>('POST', 'runs/create', {
+      experiment_id: run.experimentId,
+      run_name: run.runName,
+      start_time: run.startTime,
+      user_id: run.userId,
+      tags: run.tags,
+    });
+    return created;
+  }, retry);
+}
+
+/** The run of an experiment whose tag `key` is `value`, if there is one (one request; the caller retries). */
+export async function findRunByTag(client: MlflowRestClient, experimentId: string, key: string, value: string): Promise<WireRun | null> {
+  const { runs } = await client.call<{ runs?: WireRun[] }>('POST', 'runs/search', {
+    experiment_ids: [experimentId],
+    filter: `tags.\`${key}\` = '${value.replace(/'/g, '')}'`,
+    max_results: 1,
+    run_view_type: 'ALL',
+  });
+  return runs?.[0] ?? null;
 }
 
 /** The run of an experiment that carries TAG_LOCAL_RUN_ID = localId, if one was already created. */
 export async function findRunByLocalId(client: MlflowRestClient, experimentId: string, localId: string, retry: RetryPolicy): Promise<string | null> {
-  const { runs } = await withRetry(
-    () =>
-      client.call<{ runs?: WireRun[] }>('POST', 'runs/search', {
-        experiment_ids: [experimentId],
-        filter: `tags.\`${TAG_LOCAL_RUN_ID}\` = '${localId.replace(/'/g, '')}'`,
-        max_results: 1,
-        run_view_type: 'ALL',
-      }),
-    retry,
-  );
-  return runs?.[0]?.info.run_id ?? null;
+  const run = await withRetry(() => findRunByTag(client, experimentId, TAG_LOCAL_RUN_ID, localId), retry);
+  return run?.info.run_id ?? null;
 }
 
 function* chunkBatch(op: Extract<ServerOp, { op: 'logBatch' }>) {

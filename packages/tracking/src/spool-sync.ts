@@ -8,16 +8,19 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { NoArtifactProxyError } from './errors.ts';
 import { mlflowAuthHeaders } from './mlflow-env.ts';
 import { MlflowRestClient, fromWireValue, type WireKeyValue } from './mlflow-rest-client.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 import { TAG_PARENT_RUN_ID } from './mlflow-conventions.ts';
 import {
   TAG_LOCAL_RUN_ID,
   createServerRun,
   fetchMetricHistory,
   findRunByLocalId,
+  findRunByTag,
   getOrCreateExperimentOn,
+  TAG_RUN_KEY,
   sendOp,
   type ServerOp,
 } from './server-ops.ts';
@@ -35,6 +38,25 @@ export interface SyncReport {
   skipped: string[];
   /** Records sent. */
   sent: number;
+  /**
+   * Per delivered run, the files its server could not take (it proxies no artifacts): the run's params,
+   * metrics and status were delivered all the same; the files stay where they were staged.
+   */
+  artifactsLeft: ArtifactsLeft[];
+}
+
+export interface ArtifactsLeft {
+  file: string;
+  /** The local files not uploaded. */
+  paths: string[];
+  reason: string;
+}
+
+/** What one spool's replay did. */
+export interface Replayed {
+  sent: number;
+  /** Files the server could not take, with why (empty when every upload went). */
+  artifactsLeft: { paths: string[]; reason: string };
 }
 
 export interface SyncOptions {
@@ -55,7 +77,7 @@ export interface ReplayContext {
  * server, when uri is undefined).
  */
 export async function syncSpool(uri: string | undefined, options: SyncOptions): Promise<SyncReport> {
-  const report: SyncReport = { delivered: [], failed: [], skipped: [], sent: 0 };
+  const report: SyncReport = { delivered: [], failed: [], skipped: [], sent: 0, artifactsLeft: [] };
   const dir = spoolDir(options.cwd);
   const retry = options.retry ?? DEFAULT_RETRY;
   const headers = mlflowAuthHeaders(options.env ?? process.env);
@@ -86,8 +108,10 @@ export async function syncSpool(uri: string | undefined, options: SyncOptions): 
       continue;
     }
     try {
-      report.sent += await replaySpoolFile(new MlflowRestClient(target, { headers }), file, { cwd: options.cwd, retry });
+      const replayed = await replaySpoolFile(new MlflowRestClient(target, { headers }), file, { cwd: options.cwd, retry });
+      report.sent += replayed.sent;
       report.delivered.push(file);
+      if (replayed.artifactsLeft.paths.length) report.artifactsLeft.push({ file, ...replayed.artifactsLeft });
     } catch (error) {
       report.failed.push({ file, error: (error as Error).message });
     }
@@ -95,11 +119,16 @@ export async function syncSpool(uri: string | undefined, options: SyncOptions): 
   return report;
 }
 
-/** Sends the records of one spool not yet replayed, in order; removes the spool once all are delivered. */
-export async function replaySpoolFile(client: MlflowRestClient, file: string, context: ReplayContext): Promise<number> {
+/**
+ * Sends the records of one spool not yet replayed, in order; removes the spool once all are delivered.
+ * A server without an artifact proxy takes everything but the files: those are left out (and listed),
+ * so the run still gets its params, metrics and final status rather than staying RUNNING.
+ */
+export async function replaySpoolFile(client: MlflowRestClient, file: string, context: ReplayContext): Promise<Replayed> {
   const records = await readSpool(file);
   const done = await readProgress(file);
   const known = new KnownMetricPoints(client, context.retry);
+  const artifactsLeft: Replayed['artifactsLeft'] = { paths: [], reason: '' };
   let sent = 0;
   for (const record of records) {
     if (done.has(record.seq)) continue;
@@ -109,21 +138,36 @@ export async function replaySpoolFile(client: MlflowRestClient, file: string, co
       const runId = (await mappedRunId(context.cwd, record.runId)) ?? record.runId;
       let op: ServerOp = record.op;
       if (op.op === 'logBatch') op = await known.withoutKnown(runId, { ...op, tags: await translateRunIdTags(client, op.tags, context, 0) });
-      await sendOp(client, runId, op, context.retry);
+      try {
+        await sendOp(client, runId, op, context.retry);
+      } catch (error) {
+        if (!(error instanceof NoArtifactProxyError) || op.op !== 'uploadArtifact') throw error;
+        artifactsLeft.paths.push(op.localPath);
+        artifactsLeft.reason = `${client.baseUrl} does not proxy artifacts (start it with --serve-artifacts)`;
+        await markReplayed(file, record.seq);
+        continue;
+      }
       known.remember(runId, op);
     }
     await markReplayed(file, record.seq);
     sent++;
   }
   await removeSpool(file);
-  return sent;
+  return { sent, artifactsLeft };
 }
 
 /** Creates the run a createRun record stands for (or finds the one an interrupted replay created) and maps its local id. */
 async function createFromRecord(client: MlflowRestClient, record: SpoolRecord, context: ReplayContext, depth: number): Promise<string> {
   const op = record.op as Extract<ServerOp, { op: 'createRun' }>;
   const experimentId = op.experimentId ?? (await getOrCreateExperimentOn(client, op.experimentName ?? 'Default', context.retry));
-  let runId = await findRunByLocalId(client, experimentId, record.runId, context.retry);
+  // A run the server made although its answer was lost carries the key of its creation; one an
+  // interrupted replay made, its local id.
+  const runKey = op.tags.find((tag) => tag.key === TAG_RUN_KEY)?.value;
+  const byKey = runKey === undefined ? null : await withRetry(() => findRunByTag(client, experimentId, TAG_RUN_KEY, runKey), context.retry);
+  let runId = byKey?.info.run_id ?? (await findRunByLocalId(client, experimentId, record.runId, context.retry));
+  if (byKey && !byKey.data.tags?.some((tag) => tag.key === TAG_LOCAL_RUN_ID)) {
+    await sendOp(client, byKey.info.run_id, { op: 'logBatch', metrics: [], params: [], tags: [{ key: TAG_LOCAL_RUN_ID, value: record.runId }] }, context.retry);
+  }
   if (runId === null) {
     const tags = await translateRunIdTags(client, op.tags, context, depth);
     tags.push({ key: TAG_LOCAL_RUN_ID, value: record.runId });

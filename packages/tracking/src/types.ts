@@ -48,6 +48,12 @@ export interface TrackingStore {
    * the store cannot reach it.
    */
   reopenRun?(runId: string): Promise<TrackedRun>;
+  /**
+   * Ends a run nobody will end (its owner process is gone, see dead-runs.ts): status KILLED with an end
+   * time, and `tags`. False where the run is no longer RUNNING or has writes still waiting to be
+   * delivered (a spool), which then decide its status.
+   */
+  endAbandonedRun?(runId: string, tags: Record<string, string>): Promise<boolean>;
 }
 
 /** The read side, for `xp compare`; both stores implement it. */

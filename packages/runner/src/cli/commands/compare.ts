@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { openTrackingStore, TrackingError, UnknownExperimentError } from '@xp/tracking';
 import { AmbiguousExperimentError, COMPARE_FORMATS, renderComparison, UnknownMetricError, type CompareFormat } from '../../compare/index.ts';
 import { UsageError, type CliContext } from '../context.ts';
+import { markDeadRuns } from '../dead-runs.ts';
 
 interface CompareCliOptions {
   experiment?: string;
@@ -51,6 +52,8 @@ export function register(program: Command, ctx: CliContext): void {
       const store = openTrackingStore({ uri: options.trackingUri, cwd: ctx.cwd, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
       let output: string;
       try {
+        // A run whose process died (SIGKILL) would read "running" with a wall time growing for ever.
+        await markDeadRuns(store, (line) => ctx.stderr(`${line}\n`));
         output = await renderComparison(store, {
           experiment: options.experiment,
           metric: options.metric,
