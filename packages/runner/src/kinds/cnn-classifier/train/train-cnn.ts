@@ -166,7 +166,13 @@ async function resume(
   seed: number,
 ): Promise<void> {
   const from = ctx.resumeFrom!;
-  const restored = restoreCheckpoint(checkpointToResume(from), model, optimizer);
+  const checkpoint = checkpointToResume(from);
+  if (!existsSync(join(checkpoint, CHECKPOINT_FILES.state))) {
+    // Killed before its first checkpoint was whole (SIGKILL mid-write): nothing to continue from but the start.
+    ctx.log(`resuming from ${from}: epoch 1, batch 0, 0 epoch(s) done (it holds no complete checkpoint: from the start)`);
+    return;
+  }
+  const restored = restoreCheckpoint(checkpoint, model, optimizer);
   if (restored.seed !== seed) ctx.log(`warning: the checkpoint was trained with seed ${restored.seed}, the spec says ${seed}`);
   Object.assign(progress, { epoch: restored.epoch, batch: restored.batch, partial: restored.partial, history: restored.history });
   // One training call per step: every layer's dropout masks continue where they left off.
