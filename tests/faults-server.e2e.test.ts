@@ -53,7 +53,8 @@ function summary(runs: DumpedRun[]) {
     .map((run) => ({
       name: run.name,
       status: run.status,
-      params: run.params,
+      // Each sweep is in an experiment of its own; everything else it records is the clean run's.
+      params: Object.fromEntries(Object.entries(run.params).filter(([key]) => key !== 'tracking.experiment')),
       points: Object.fromEntries(
         Object.entries(run.metrics)
           .filter(([key]) => key !== 'wall_time_s')
