@@ -16,3 +16,6 @@ export { drawTransform, isAugmenting, transformImage } from './augment.ts';
 export type { AugmentOptions, ImageTransform } from './augment.ts';
 export { hashKeys, seededRandom, shuffledIndices } from './random.ts';
 export type { Random } from './random.ts';
+export { IMAGE_EXTENSIONS, ImageDecodeError, decodeImageBytes, decodeImageFile, decodeImageFileSync, hasImageExtension, imageFormatOf } from './images/decode.ts';
+export type { DecodedImage, ImageChannels, ImageFormat } from './images/decode.ts';
+export { RESIZE_METHOD, convertChannels, resizeImage } from './images/resize.ts';
