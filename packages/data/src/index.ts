@@ -19,3 +19,5 @@ export type { Random } from './random.ts';
 export { IMAGE_EXTENSIONS, ImageDecodeError, decodeImageBytes, decodeImageFile, decodeImageFileSync, hasImageExtension, imageFormatOf } from './images/decode.ts';
 export type { DecodedImage, ImageChannels, ImageFormat } from './images/decode.ts';
 export { RESIZE_METHOD, convertChannels, resizeImage } from './images/resize.ts';
+export { CsvImagesError, readCsvImages } from './csv-images.ts';
+export type { CsvImageOptions, CsvImages } from './csv-images.ts';
