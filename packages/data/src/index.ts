@@ -21,3 +21,8 @@ export type { DecodedImage, ImageChannels, ImageFormat } from './images/decode.t
 export { RESIZE_METHOD, convertChannels, resizeImage } from './images/resize.ts';
 export { CsvImagesError, readCsvImages } from './csv-images.ts';
 export type { CsvImageOptions, CsvImages } from './csv-images.ts';
+export { DATASET_KINDS, datasetCacheDirectory, forgetLoadedDatasets, loadDataset } from './datasets/index.ts';
+export type { ChannelNormalization, DatasetKind, DatasetRequest, DatasetSpec, DatasetTarget, IdxPair, LoadedDataset } from './datasets/types.ts';
+export { contentKey } from './datasets/cache.ts';
+export { greyPngBytes, mnistSlice, rgbPngBytes, writeDigitCsv, writeDigitFolder, writeDigitIdx } from './datasets/mnist-fixtures.ts';
+export type { DigitFolderOptions, MnistSlice } from './datasets/mnist-fixtures.ts';
