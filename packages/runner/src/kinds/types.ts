@@ -35,6 +35,14 @@ export interface RunContext {
   log: (line: string) => void;
   /** Aborted on Ctrl-C: finish the current step, save, and return status 'killed'. */
   signal: AbortSignal;
+  /** Where the run is tracked (an http(s) URL or an absolute file-store path): a program run by the kind may log into the same run. */
+  trackingUri?: string;
+  /**
+   * Tells the sweep's scheduler and live views of metric points that reached the run without
+   * run.logMetrics (a program that logged them into the run itself). Points logged through `run` are
+   * reported already.
+   */
+  report?: (step: number, metrics: Record<string, number>) => void;
   /** Set by `xp run --resume`: the earlier run's artifact directory to continue from. */
   resumeFrom?: string;
   /**
@@ -73,7 +81,7 @@ export interface ExperimentKind {
   /** The metric drawn per step or epoch in the comparison's curves. */
   curveMetric: string;
   /** Static checks of one resolved variant; no training, no tracking. */
-  check(spec: ResolvedSpec, locate: Locator): Promise<KindCheck> | KindCheck;
+  check(spec: ResolvedSpec, locate: Locator, where?: CheckPlace): Promise<KindCheck> | KindCheck;
   /** Human-readable model summary for `xp summary`, or null where the kind has none. */
   summary?(spec: ResolvedSpec): string | null;
   run(context: RunContext): Promise<RunOutcome>;
@@ -87,6 +95,12 @@ export interface ExperimentKind {
    * whole (e.g. loss curves of all η). Returns the artifacts it wrote.
    */
   afterSweep?(results: SweepResult[], parent: TrackedRun, log: (line: string) => void): Promise<Record<string, string>>;
+}
+
+/** Where the variant being checked comes from: relative paths in a spec resolve from its folder. */
+export interface CheckPlace {
+  /** The spec file, absolute. */
+  specFile: string;
 }
 
 /** Maps a path in the spec (['model', 'blocks', 'conv1', 2]) to where it was written. */
