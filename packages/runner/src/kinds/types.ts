@@ -1,10 +1,16 @@
 /**
- * What an experiment kind (toy-mlp, cnn-classifier) provides to the runner. `xp validate`, `xp plan`,
- * `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up by the
- * spec's `kind` in ./registry.ts.
+ * What an experiment kind (toy-mlp, cnn-classifier, command) provides to the runner. `xp validate`,
+ * `xp plan`, `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up
+ * by the spec's `kind` in ./registry.ts.
+ *
+ * Kind API version 1 (KIND_API_VERSION). A change that a kind written against it would notice (a
+ * required member added, a member's meaning changed) raises the version; optional additions do not.
  */
 import type { ExperimentSpec, ResolvedSpec, SpecIssue } from '@xp/core';
 import type { TrackedRun } from '@xp/tracking';
+
+/** The version of this interface (see the header). */
+export const KIND_API_VERSION = 1;
 
 export type MetricDirection = 'min' | 'max';
 
