@@ -133,6 +133,8 @@ async function run(ctx: RunContext): Promise<RunOutcome> {
   const { run: tracked, log } = ctx;
   if (ctx.trackingUri === undefined) throw new TypeError('the command kind runs knowing where its run is tracked (RunContext.trackingUri)');
   const cwd = programDir(ctx.specFile, spec);
+  // A queue worker runs the program in its own checkout, which may lack the spec's folder.
+  if (!isDirectory(cwd)) return { status: 'error', metrics: {}, artifacts: {}, message: `this machine has no folder ${cwd} (the spec's cwd, from ${ctx.specFile}): its checkout lacks what the program needs` };
   // check() refused bad references before any run; here they cannot occur.
   const { argv, env: specEnv } = resolveInvocation(spec, 'command', () => undefined);
   const outputDir = join(tracked.artifactDir, 'outputs');
