@@ -42,18 +42,29 @@ describe.skipIf(skip !== null)(`kind command with an MLflow server and a queue${
 
   it('runs the PyTorch example through the queue on one worker, ASHA stopping the hopeless lr', async () => {
     const spec = join(REPO, 'tests/fixtures/command/torch-asha.yaml');
-    const worker: ChildProcess = spawn(process.execPath, [XP_BIN, 'worker', '--queue', redis.url, '--tracking-uri', server.url, '--exit-when-idle'], { cwd: join(dir), env: { ...process.env, MLFLOW_TRACKING_URI: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, MLFLOW_TRACKING_URI: '' };
+    const sweep = spawn(process.execPath, [XP_BIN, 'run', spec, '--json', '--queue', redis.url, '--tracking-uri', server.url], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    sweep.stdout!.on('data', (chunk) => (stdout += chunk));
+    sweep.stderr!.on('data', (chunk) => (stderr += chunk));
+    const sweepExit = new Promise<number | null>((resolve) => sweep.on('exit', resolve));
+    // The worker starts once the jobs are on the queue: with --exit-when-idle an earlier one would find it empty and leave.
+    const deadline = Date.now() + 300_000;
+    while (!stderr.includes('enqueued') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const worker: ChildProcess = spawn(process.execPath, [XP_BIN, 'worker', '--queue', redis.url, '--tracking-uri', server.url, '--exit-when-idle'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let workerOutput = '';
     worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
     worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
     try {
-      const result = xp(['run', spec, '--json', '--queue', redis.url, '--tracking-uri', server.url], { cwd: dir, timeoutMs: 480_000 });
-      expect(result.code, `${result.stderr}\n--- worker ---\n${workerOutput}`).toBe(0);
-      const report = JSON.parse(result.stdout.trim().split('\n').pop() as string);
+      const code = await sweepExit;
+      expect(code, `${stderr}\n--- worker ---\n${workerOutput}`).toBe(0);
+      const report = JSON.parse(stdout.trim().split('\n').pop() as string);
       expect(report.runs.map((r: { name: string; status: string }) => [r.name, r.status])).toEqual([['lr=0.05', 'passed'], ['lr=1e-05', 'pruned']]);
       expect(workerOutput).toContain('[lr=0.05 seed=1]');
     } finally {
       worker.kill('SIGTERM');
+      sweep.kill('SIGTERM');
     }
   }, 600_000);
 });
