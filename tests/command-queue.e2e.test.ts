@@ -60,7 +60,7 @@ describe.skipIf(skip !== null)(`kind command with an MLflow server and a queue${
       const code = await sweepExit;
       expect(code, `${stderr}\n--- worker ---\n${workerOutput}`).toBe(0);
       const report = JSON.parse(stdout.trim().split('\n').pop() as string);
-      expect(report.runs.map((r: { name: string; status: string }) => [r.name, r.status])).toEqual([['lr=0.05', 'passed'], ['lr=1e-05', 'pruned']]);
+      expect(report.runs.map((r: { name: string; status: string }) => [r.name, r.status])).toEqual([['lr=0.05', 'passed'], ['lr=0.00001', 'pruned']]);
       expect(workerOutput).toContain('[lr=0.05 seed=1]');
     } finally {
       worker.kill('SIGTERM');
