@@ -8,7 +8,7 @@ export { seededRandom, textKey, type RandomSource } from './seeded-random.ts';
 export { parseOverride, type Override } from './overrides.ts';
 export { substituteVars } from './vars.ts';
 export { validateSpec } from './validate.ts';
-export { asResolved, cnnSpecOf, toySpecOf, ALWAYS_PRESENT, AUGMENT_PRESENT, CNN_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT, type ResolvedAugment, type ResolvedCnnSpec, type ResolvedSchedule, type ResolvedSpec, type ResolvedToySpec } from './resolved-spec.ts';
+export { asResolved, cnnSpecOf, commandSpecOf, toySpecOf, ALWAYS_PRESENT, AUGMENT_PRESENT, CNN_PRESENT, COMMAND_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT, type ResolvedAugment, type ResolvedCnnSpec, type ResolvedCommandSpec, type ResolvedSchedule, type ResolvedSpec, type ResolvedToySpec } from './resolved-spec.ts';
 export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
 export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
 export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT, MAX_SPEC_BYTES } from './source.ts';

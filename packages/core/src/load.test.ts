@@ -169,7 +169,7 @@ describe('bad input is refused with its location, what was expected and what was
 
   it('unknown kind and a non-mapping document', () => {
     const [kind] = issuesOf('name: x\nkind: rnn\n');
-    expect(kind).toMatchObject({ path: 'kind', message: 'not an allowed value', expected: 'one of "toy-mlp", "cnn-classifier"' });
+    expect(kind).toMatchObject({ path: 'kind', message: 'not an allowed value', expected: 'one of "toy-mlp", "cnn-classifier", "command"' });
     const [list] = issuesOf('- a\n- b\n');
     expect(list).toMatchObject({ message: 'the spec must be a mapping of keys to values', found: 'a list of 2' });
   });

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExperiment } from './load.ts';
-import { AUGMENT_PRESENT, CNN_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT } from './resolved-spec.ts';
+import { AUGMENT_PRESENT, CNN_PRESENT, COMMAND_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT } from './resolved-spec.ts';
 import { experimentSchema, type JsonSchema } from './schema.ts';
 
-type Kind = 'toy-mlp' | 'cnn-classifier';
+type Kind = 'toy-mlp' | 'cnn-classifier' | 'command';
 
 /** The schema nodes that apply to a spec of `kind` at the top: the base and the kind's then-block. */
 function topNodes(kind: Kind): JsonSchema[] {
@@ -61,10 +61,11 @@ function at(value: unknown, path: string): unknown {
 const MINIMAL: Record<Kind, string> = {
   'toy-mlp': `name: t\nkind: toy-mlp\ndata: { inputs: [0.05, 0.1], targets: [0.01, 0.99] }\nmodel: { weights: { w1: 0.15, w2: 0.2, w3: 0.25, w4: 0.3, w5: 0.4, w6: 0.45, w7: 0.5, w8: 0.55 } }\ntrain: { steps: 3, lr: 0.5 }\n`,
   'cnn-classifier': `name: c\nkind: cnn-classifier\nmodel:\n  blocks:\n    head: [{ conv2d: { filters: 4, kernel: 3 } }, relu, global-avg-pool, { dense: { units: 10 } }, log-softmax]\ntrain: { epochs: 1, lr: 0.01 }\n`,
+  command: `name: p\nkind: command\ncommand: [node, train.js]\n`,
 };
 
 describe('the resolved spec', () => {
-  for (const [kind, listed] of [['toy-mlp', TOY_PRESENT], ['cnn-classifier', CNN_PRESENT]] as const) {
+  for (const [kind, listed] of [['toy-mlp', TOY_PRESENT], ['cnn-classifier', CNN_PRESENT], ['command', COMMAND_PRESENT]] as const) {
     it(`lists exactly the fields the schema requires or defaults for ${kind}`, () => {
       const [base, ...thens] = topNodes(kind);
       const fromSchema = presentPaths(base, thens);

@@ -32,6 +32,9 @@ export const CNN_PRESENT = [
   'constraints', 'constraints.judge',
 ] as const;
 
+/** Present in a resolved command spec (a program of the user's own: runner/kinds/command). */
+export const COMMAND_PRESENT = [...ALWAYS_PRESENT, 'command', 'cwd', 'env', 'params', 'stopGrace', 'constraints'] as const;
+
 /** Defaults of a schedule, filled in whenever a spec has one of that type. */
 export const SCHEDULE_PRESENT = { step: ['gamma'], 'one-cycle': ['pctStart', 'divFactor', 'finalDivFactor'] } as const;
 
@@ -54,8 +57,9 @@ export type ResolvedCnnSpec = WithPresent<ExperimentSpec & { kind: 'cnn-classifi
   train: Omit<CnnTrain, 'schedule'> & { schedule?: ResolvedSchedule };
   data: Omit<CnnData, 'augment'> & { augment?: ResolvedAugment };
 };
-/** A loaded spec of either kind; `spec.kind` tells them apart. */
-export type ResolvedSpec = ResolvedToySpec | ResolvedCnnSpec;
+export type ResolvedCommandSpec = WithPresent<ExperimentSpec & { kind: 'command' }, (typeof COMMAND_PRESENT)[number]>;
+/** A loaded spec of any kind; `spec.kind` tells them apart. */
+export type ResolvedSpec = ResolvedToySpec | ResolvedCnnSpec | ResolvedCommandSpec;
 
 /**
  * Asserts what loading guarantees: validation filled the defaults in. Only loading (./load.ts) and
@@ -68,6 +72,12 @@ export function asResolved(spec: ExperimentSpec): ResolvedSpec {
 /** The cnn-classifier spec of a run that the registry handed to the CNN kind. */
 export function cnnSpecOf(spec: ResolvedSpec): ResolvedCnnSpec {
   if (spec.kind !== 'cnn-classifier') throw new TypeError(`expected a cnn-classifier spec, got kind '${spec.kind}'`);
+  return spec;
+}
+
+/** The command spec of a run that the registry handed to the command kind. */
+export function commandSpecOf(spec: ResolvedSpec): ResolvedCommandSpec {
+  if (spec.kind !== 'command') throw new TypeError(`expected a command spec, got kind '${spec.kind}'`);
   return spec;
 }
 

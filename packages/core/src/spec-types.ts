@@ -129,9 +129,45 @@ export interface ExperimentSpec {
    */
   description?: string;
   /**
-   * Which experiment handler runs the spec: 'toy-mlp' is the 2-2-2 sigmoid network trained by hand-derived backpropagation (Part I); 'cnn-classifier' trains a convolutional network on an image dataset (Part II).
+   * Which experiment handler runs the spec: 'toy-mlp' is the 2-2-2 sigmoid network trained by hand-derived backpropagation (Part I); 'cnn-classifier' trains a convolutional network on an image dataset (Part II); 'command' runs a program of your own once per variant and seed (see 'command').
    */
-  kind: 'toy-mlp' | 'cnn-classifier';
+  kind: 'toy-mlp' | 'cnn-classifier' | 'command';
+  /**
+   * kind 'command': the program to run once per variant and seed, as an argv list (never a shell string): [python3, train.py, --lr, '${params.lr}', --seed, '${seed}']. ${path} takes any resolved value of the spec (params.lr, seed, name, train.epochs...); the first item is looked up on PATH unless it holds a '/'. The program reports metrics as JSON lines on stdout ({"step": 3, "metrics": {"test_accuracy": 0.99}}) or through mlflow (MLFLOW_RUN_ID is set).
+   *
+   * @minItems 1
+   */
+  command?: [string, ...string[]];
+  /**
+   * kind 'command': the folder the program runs in, relative to the spec's folder. Default: the spec's folder ('.').
+   */
+  cwd?: string;
+  /**
+   * kind 'command': environment variables added to the program's (values may hold ${path} references, like command).
+   */
+  env?: {
+    [k: string]: string;
+  };
+  /**
+   * kind 'command': free-form values the program reads (${params.lr} in command, or XP_PARAMS_FILE); sweeps, random search, Optuna and -m vary them like any other key (sweep.grid: {params.lr: [0.1, 0.01]}). Typed by paramsSchema when given.
+   */
+  params?: {
+    [k: string]: unknown;
+  };
+  /**
+   * kind 'command': a JSON Schema file (relative to the spec) that params must satisfy; a wrong or misspelt param is then refused at its file:line:col before anything runs.
+   */
+  paramsSchema?: string;
+  /**
+   * kind 'command': a program (argv list, ${path} references as in command) that prints the variant's trainable parameter count (the last integer it prints) without training, so constraints.maxParams refuses an over-budget variant at xp validate / xp plan.
+   *
+   * @minItems 1
+   */
+  paramsCommand?: [string, ...string[]];
+  /**
+   * kind 'command': seconds between the SIGTERM a stop (the scheduler's, Ctrl-C, a worker's shutdown) sends and the SIGKILL that follows if the program is still running. Default: 10.
+   */
+  stopGrace?: number;
   /**
    * Seed for weight initialisation, shuffling, dropout and augmentation. Same seed, same spec: same run. To repeat every variant over several seeds, give 'seeds' instead.
    */
@@ -438,6 +474,25 @@ export interface ExperimentSpec {
      * toy-mlp: largest relative disagreement allowed between the analytic gradients and central finite differences. Default: 1e-08.
      */
     maxGradientError?: number;
+    /**
+     * Thresholds on any metric the run logs, judged on each run (then over seeds, like minTestAccuracy): {test_accuracy: {min: 0.994}, val_loss: {max: 0.05, judge: best}}. 'judge' picks the value: 'final' (default) the last logged, 'best' the best over the run (highest for min, lowest for max).
+     */
+    metrics?: {
+      [k: string]: {
+        /**
+         * A finite number (not .inf or .nan).
+         */
+        min?: number;
+        /**
+         * A finite number (not .inf or .nan).
+         */
+        max?: number;
+        /**
+         * Which value is judged: the final one (default) or the best one.
+         */
+        judge?: 'final' | 'best';
+      };
+    };
   };
   /**
    * The variants to run. 'grid' is the Cartesian product over dotted paths; 'variants' is a list of named override sets; 'random' samples trials from distributions (random search); 'optuna' lets an Optuna sampler (TPE) choose the trials as results come in, alone: not with grid, variants or random. Given together, every named variant is crossed with the grid, and every combination of those with the same sampled trials. With none, the spec runs once.

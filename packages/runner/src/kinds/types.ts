@@ -1,10 +1,16 @@
 /**
- * What an experiment kind (toy-mlp, cnn-classifier) provides to the runner. `xp validate`, `xp plan`,
- * `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up by the
- * spec's `kind` in ./registry.ts.
+ * What an experiment kind (toy-mlp, cnn-classifier, command) provides to the runner. `xp validate`,
+ * `xp plan`, `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up
+ * by the spec's `kind` in ./registry.ts.
+ *
+ * Kind API version 1 (KIND_API_VERSION). A change that a kind written against it would notice (a
+ * required member added, a member's meaning changed) raises the version; optional additions do not.
  */
 import type { ExperimentSpec, ResolvedSpec, SpecIssue } from '@xp/core';
 import type { TrackedRun } from '@xp/tracking';
+
+/** The version of this interface (see the header). */
+export const KIND_API_VERSION = 1;
 
 export type MetricDirection = 'min' | 'max';
 
@@ -35,6 +41,14 @@ export interface RunContext {
   log: (line: string) => void;
   /** Aborted on Ctrl-C: finish the current step, save, and return status 'killed'. */
   signal: AbortSignal;
+  /** Where the run is tracked (an http(s) URL or an absolute file-store path): a program run by the kind may log into the same run. */
+  trackingUri?: string;
+  /**
+   * Tells the sweep's scheduler and live views of metric points that reached the run without
+   * run.logMetrics (a program that logged them into the run itself). Points logged through `run` are
+   * reported already.
+   */
+  report?: (step: number, metrics: Record<string, number>) => void;
   /** Set by `xp run --resume`: the earlier run's artifact directory to continue from. */
   resumeFrom?: string;
   /**
@@ -73,11 +87,11 @@ export interface ExperimentKind {
   /** The metric drawn per step or epoch in the comparison's curves. */
   curveMetric: string;
   /**
-   * Static checks of one resolved variant; no training, no tracking. `specFile` (absolute) is where
-   * relative data paths resolve from; a kind may read its data to check it (cnn-classifier does for
-   * datasets other than mnist, so that bad data is an error before training).
+   * Static checks of one resolved variant; no training, no tracking. `where.specFile` (absolute) is where
+   * relative paths resolve from; a kind may read its data to check it (cnn-classifier does for datasets
+   * other than mnist, so that bad data is an error before training; command looks up its program).
    */
-  check(spec: ResolvedSpec, locate: Locator, specFile?: string): Promise<KindCheck> | KindCheck;
+  check(spec: ResolvedSpec, locate: Locator, where?: CheckPlace): Promise<KindCheck> | KindCheck;
   /** Human-readable model summary for `xp summary`, or null where the kind has none. */
   summary?(spec: ResolvedSpec): string | null;
   run(context: RunContext): Promise<RunOutcome>;
@@ -91,6 +105,12 @@ export interface ExperimentKind {
    * whole (e.g. loss curves of all η). Returns the artifacts it wrote.
    */
   afterSweep?(results: SweepResult[], parent: TrackedRun, log: (line: string) => void): Promise<Record<string, string>>;
+}
+
+/** Where the variant being checked comes from: relative paths in a spec resolve from its folder. */
+export interface CheckPlace {
+  /** The spec file, absolute. */
+  specFile: string;
 }
 
 /** Maps a path in the spec (['model', 'blocks', 'conv1', 2]) to where it was written. */

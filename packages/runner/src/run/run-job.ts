@@ -80,6 +80,11 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
         backend: job.backend,
         log: ctx.log,
         signal: ctx.signal,
+        trackingUri: job.trackingUri,
+        report: (step, metrics) => {
+          lastStep = Math.max(step, lastStep ?? step);
+          report?.(step, metrics);
+        },
         resumeFrom: job.resumeFrom,
         cpuShare: job.cpuShare,
       });

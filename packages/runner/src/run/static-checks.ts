@@ -36,8 +36,8 @@ export async function loadAndCheck(file: string, options: LoadOptions): Promise<
 }
 
 /** One variant's kind checks and budget verdict: each loaded variant's, and each trial a search makes later. */
-export async function checkVariant(variant: Variant, specFile?: string): Promise<StaticCheck> {
-  const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path), specFile);
+export async function checkVariant(variant: Variant, specFile: string): Promise<StaticCheck> {
+  const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path), { specFile });
   return { ...found, withinBudget: withinBudget(found.params, variant.spec.constraints) };
 }
 

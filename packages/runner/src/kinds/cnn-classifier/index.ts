@@ -22,7 +22,7 @@ export const cnnClassifierKind: ExperimentKind = {
   },
   primaryMetric: 'test_accuracy',
   curveMetric: 'test_accuracy',
-  check: (spec, locate, specFile) => checkCnnSpec(cnnSpecOf(spec), locate, specFile),
+  check: (spec, locate, where) => checkCnnSpec(cnnSpecOf(spec), locate, where?.specFile),
   summary(spec: ResolvedSpec): string | null {
     return formatSummary(summarizeModel(modelWithClasses(cnnSpecOf(spec))));
   },
