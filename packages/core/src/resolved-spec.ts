@@ -27,7 +27,7 @@ export const TOY_PRESENT = [
 export const CNN_PRESENT = [
   ...ALWAYS_PRESENT,
   'data', 'data.dataset', 'data.validationSplit', 'data.normalize', 'data.normalize.mean', 'data.normalize.std',
-  'model', 'model.blocks', 'model.input', 'model.classes',
+  'model', 'model.blocks', 'model.input',
   'train', 'train.epochs', 'train.batchSize', 'train.optimizer', 'train.momentum', 'train.weightDecay', 'train.checkpoint', 'train.workers',
   'constraints', 'constraints.judge',
 ] as const;

