@@ -18,7 +18,7 @@ describe('writeExportedModel on the seed network as xp trains it (fused layers)'
   const dir = mkdtempSync(join(tmpdir(), 'xp-export-model-'));
   const trained = buildModel(SEED_NETWORK, { seed: 4, builders: fusedBuilders(SEED_NETWORK) });
   // Trained-looking state: batch-norm statistics away from 0 and 1, so a stat left at its initial value shows.
-  trained.setWeights(trained.weights.map((w, i) => tf.randomUniform(w.shape, 0.5, 1.5, 'float32', 100 + i)));
+  trained.setWeights(trained.weights.map((w, i) => tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', 100 + i)));
 
   it('writes model/ whose model.json names no xp layer and whose metadata reads back', async () => {
     const files = await writeExportedModel(dir, {

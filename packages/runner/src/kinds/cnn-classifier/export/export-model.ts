@@ -7,11 +7,13 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import type { ResolvedCnnSpec } from '@xp/core';
 import type { CnnModelSpec } from '@xp/models';
+import type { RunContext } from '../../types.ts';
 import { stockModelOf, STOCK_OUTPUT } from '@xp/models';
 import { XP_VERSION } from '../../../version.ts';
 import { writeLayersModel } from '../train/checkpoint.ts';
-import { MODEL_DIR, MODEL_FILES, RESIZE_METHOD, type XpModelMetadata } from './model-metadata.ts';
+import { MODEL_DIR, MODEL_FILES, RESIZE, type XpModelMetadata } from './model-metadata.ts';
 
 export interface ExportedModelSource {
   model: CnnModelSpec;
@@ -40,7 +42,7 @@ export function modelMetadata(source: ExportedModelSource): XpModelMetadata {
     model: MODEL_FILES.model,
     input: { height, width, channels, layout: 'NHWC' },
     normalization: { divideBy: 255, mean: perChannel(source.normalization.mean, 'mean'), std: perChannel(source.normalization.std, 'std') },
-    resize: { method: RESIZE_METHOD },
+    resize: RESIZE,
     output: STOCK_OUTPUT,
     classes,
     trainedBy: { xpVersion: XP_VERSION, runId: source.runId, variant: source.variant },
@@ -66,4 +68,21 @@ export async function writeExportedModel(artifactDir: string, source: ExportedMo
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
   return Object.fromEntries(Object.values(MODEL_FILES).map((name) => [`${MODEL_DIR}/${name}`, join(dir, name)]));
+}
+
+/** Writes model/ for the run and logs its files as the run's artifacts (into `artifacts` too). */
+export async function logExportedModel(
+  ctx: RunContext,
+  source: Omit<ExportedModelSource, 'runId' | 'variant'>,
+  artifacts: Record<string, string>,
+): Promise<void> {
+  const files = await writeExportedModel(ctx.run.artifactDir, { ...source, runId: ctx.run.runId, variant: ctx.variantName });
+  Object.assign(artifacts, files);
+  for (const file of Object.values(files)) await ctx.run.logArtifact(file, MODEL_DIR);
+}
+
+/** MNIST's normalization (the spec's) and class names (its digits). */
+export function mnistFacts(spec: ResolvedCnnSpec): Pick<ExportedModelSource, 'normalization' | 'classNames'> {
+  const normalize = spec.data.normalize as { mean: number; std: number };
+  return { normalization: { mean: [normalize.mean], std: [normalize.std] }, classNames: Array.from({ length: 10 }, (_, digit) => String(digit)) };
 }

@@ -10,8 +10,11 @@ import { join } from 'node:path';
 export const MODEL_DIR = 'model';
 export const MODEL_FILES = { model: 'model.json', weights: 'weights.bin', metadata: 'xp-model.json' } as const;
 
-/** How images of another size are brought to the model's input size (xp predict, the exported page). */
-export const RESIZE_METHOD = 'bilinear';
+/**
+ * How images of another size are brought to the model's input size: @xp/data's resizeImage
+ * (bilinear, half-pixel centres, stretched), which xp predict applies and the image-folder dataset trains with.
+ */
+export const RESIZE = { method: 'bilinear', halfPixelCenters: true, keepAspectRatio: false } as const;
 
 export interface XpModelMetadata {
   format: 'xp-model';
@@ -26,7 +29,7 @@ export interface XpModelMetadata {
    */
   normalization: { divideBy: 255; mean: number[]; std: number[] };
   /** Images of another size are resized to height × width this way before normalizing. */
-  resize: { method: typeof RESIZE_METHOD };
+  resize: typeof RESIZE;
   /** The model's output: one probability per class, in the order of `classes`, summing to 1. */
   output: 'probabilities';
   /** Class names, by class index: the dataset's names, else the indices written out. */

@@ -23,8 +23,7 @@ import { CHECKPOINT_DIR, CHECKPOINT_FILES, restoreCheckpoint, saveCheckpoint, ty
 import { loadTrainingData } from './data.ts';
 import { localStep, trainEpoch, type EpochSettings, type EpochStep } from './epoch.ts';
 import { evaluate, formatEvaluation } from './evaluate.ts';
-import { writeExportedModel } from '../export/export-model.ts';
-import { MODEL_DIR } from '../export/model-metadata.ts';
+import { logExportedModel, mnistFacts } from '../export/export-model.ts';
 import { setTrainingStep } from './fused-layers.ts';
 import { accuracyReport, epochMetrics, finalMetrics } from './metrics.ts';
 import { buildTrainingSetup } from './model.ts';
@@ -145,7 +144,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     }
 
     await logRunPictures({ ctx, model, test: data.test, history: progress.history, artifacts });
-    await exportModel(ctx, spec, model, artifacts);
+    await logExportedModel(ctx, { model: spec.model, trained: model, ...mnistFacts(spec) }, artifacts);
 
     const verdict = judge(progress.history.map((r) => r.testAccuracy), spec.constraints);
     const report = accuracyReport(progress.history);
@@ -156,24 +155,6 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     setup.dispose();
   }
 }
-
-/** model/: the trained network in stock TensorFlow.js layers, for use outside xp (../export/). */
-async function exportModel(ctx: RunContext, spec: ReturnType<typeof cnnSpecOf>, model: tf.LayersModel, artifacts: Record<string, string>): Promise<void> {
-  const { mean, std } = spec.data.normalize;
-  const files = await writeExportedModel(ctx.run.artifactDir, {
-    model: spec.model,
-    trained: model,
-    normalization: { mean: [mean], std: [std] },
-    classNames: spec.model.classes === MNIST_CLASS_NAMES.length ? MNIST_CLASS_NAMES : undefined,
-    runId: ctx.run.runId,
-    variant: ctx.variantName,
-  });
-  Object.assign(artifacts, files);
-  for (const file of Object.values(files)) await ctx.run.logArtifact(file, MODEL_DIR);
-}
-
-/** MNIST's classes are its digits. */
-const MNIST_CLASS_NAMES = Array.from({ length: 10 }, (_, digit) => String(digit));
 
 function availableCores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
