@@ -72,8 +72,12 @@ export interface ExperimentKind {
   primaryMetric: string;
   /** The metric drawn per step or epoch in the comparison's curves. */
   curveMetric: string;
-  /** Static checks of one resolved variant; no training, no tracking. */
-  check(spec: ResolvedSpec, locate: Locator): Promise<KindCheck> | KindCheck;
+  /**
+   * Static checks of one resolved variant; no training, no tracking. `specFile` (absolute) is where
+   * relative data paths resolve from; a kind may read its data to check it (cnn-classifier does for
+   * datasets other than mnist, so that bad data is an error before training).
+   */
+  check(spec: ResolvedSpec, locate: Locator, specFile?: string): Promise<KindCheck> | KindCheck;
   /** Human-readable model summary for `xp summary`, or null where the kind has none. */
   summary?(spec: ResolvedSpec): string | null;
   run(context: RunContext): Promise<RunOutcome>;

@@ -25,7 +25,7 @@ export async function loadAndCheck(file: string, options: LoadOptions): Promise<
   const issues: SpecIssue[] = [];
   const variants: CheckedVariant[] = [];
   for (const variant of experiment.variants) {
-    const check = await checkVariant(variant);
+    const check = await checkVariant(variant, experiment.file);
     for (const issue of check.issues) addVariantIssue(issues, issue, experiment.variants.length > 1 ? variant.name : '');
     variants.push({ variant, check });
   }
@@ -36,8 +36,8 @@ export async function loadAndCheck(file: string, options: LoadOptions): Promise<
 }
 
 /** One variant's kind checks and budget verdict: each loaded variant's, and each trial a search makes later. */
-export async function checkVariant(variant: Variant): Promise<StaticCheck> {
-  const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path));
+export async function checkVariant(variant: Variant, specFile?: string): Promise<StaticCheck> {
+  const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path), specFile);
   return { ...found, withinBudget: withinBudget(found.params, variant.spec.constraints) };
 }
 

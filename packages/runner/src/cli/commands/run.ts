@@ -85,7 +85,7 @@ export function register(program: Command, ctx: CliContext): void {
         // Of a multi-seed spec, only the interrupted run's seed is resumed.
         const seed = Number(earlier.record.tags['xp.seed'] ?? earlier.record.params.seed);
         if (Number.isInteger(seed)) options.onlySeed ??= seed;
-        checked.variants = [await resumedVariant(ctx, checked.variants[0], earlier, options.onlySeed ?? checked.experiment.seeds[0], [...options.set.map((s) => `--set ${s}`), ...args])];
+        checked.variants = [await resumedVariant(ctx, checked.experiment.file, checked.variants[0], earlier, options.onlySeed ?? checked.experiment.seeds[0], [...options.set.map((s) => `--set ${s}`), ...args])];
         // The variant's run is the earlier run, reopened, where the store can (else a new one tagged xp.resumedFrom).
         runStore = resumingStore(store, earlier.record, (line) => ctx.stderr(`${line}\n`), store);
       }
@@ -223,13 +223,13 @@ async function findResumableRun(store: TrackingStore & TrackingReader, idOrPrefi
  * The variant a resumed run trains: the configuration the run recorded (run/resume-config.ts), checked
  * again like any variant; overrides that would change it are refused (exit 2), every difference listed.
  */
-async function resumedVariant(ctx: CliContext, current: CheckedVariant, earlier: { record: RunRecord; dir: string }, seed: number, overridesTyped: string[]): Promise<CheckedVariant> {
+async function resumedVariant(ctx: CliContext, specFile: string, current: CheckedVariant, earlier: { record: RunRecord; dir: string }, seed: number, overridesTyped: string[]): Promise<CheckedVariant> {
   try {
     const recorded = recordedSpec(earlier.dir, earlier.record.runId);
     const spec = resumeSpec({ recorded, now: current.variant.spec, seed, runId: earlier.record.runId.slice(0, 8), overridesTyped, note: (line) => ctx.stderr(`note: ${line}\n`) });
     if (spec === current.variant.spec) return current;
     const variant = { ...current.variant, spec };
-    return { variant, check: await checkVariant(variant) };
+    return { variant, check: await checkVariant(variant, specFile) };
   } catch (error) {
     if (error instanceof ResumeConfigError) throw new UsageError(error.message);
     throw error;

@@ -4,6 +4,7 @@
  */
 import { cnnSpecOf, type ResolvedSpec } from '@xp/core';
 import { formatSummary, summarizeModel } from '@xp/models/cnn/summary';
+import { modelWithClasses } from './model-spec.ts';
 import type { ExperimentKind } from '../types.ts';
 import { checkCnnSpec } from './check.ts';
 
@@ -21,9 +22,9 @@ export const cnnClassifierKind: ExperimentKind = {
   },
   primaryMetric: 'test_accuracy',
   curveMetric: 'test_accuracy',
-  check: (spec, locate) => checkCnnSpec(cnnSpecOf(spec), locate),
+  check: (spec, locate, specFile) => checkCnnSpec(cnnSpecOf(spec), locate, specFile),
   summary(spec: ResolvedSpec): string | null {
-    return formatSummary(summarizeModel(cnnSpecOf(spec).model));
+    return formatSummary(summarizeModel(modelWithClasses(cnnSpecOf(spec))));
   },
   // Training (TensorFlow.js, the wasm kernels, the data) loads only when a run starts, so that
   // `xp validate`, `xp plan` and `xp summary` start fast.

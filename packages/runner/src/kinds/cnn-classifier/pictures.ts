@@ -17,7 +17,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { cnnSpecOf } from '@xp/core';
 import type { ImageSet, MnistNormalization } from '@xp/data';
 import { stringify } from 'csv-stringify/sync';
 import { PNG } from 'pngjs';
@@ -104,14 +103,19 @@ export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<
   return counts;
 }
 
-export function confusionMatrixCsv(counts: readonly (readonly number[])[]): string {
-  const header = ['true_class', ...counts.map((_, p) => `predicted_${p}`)];
-  return stringify([header, ...counts.map((row, t) => [t, ...row])], { record_delimiter: 'unix' });
+/** The name of class k: the dataset's (an image folder's subfolder) where it has names, else the number. */
+export function className(k: number, classNames?: readonly string[]): string {
+  return classNames?.[k] ?? String(k);
 }
 
-export function renderConfusionMatrix(counts: readonly (readonly number[])[], title = 'Confusion matrix, test set'): Promise<RenderedChart> {
-  const classes = counts.map((_, k) => String(k));
-  const values = counts.flatMap((row, t) => row.map((count, p) => ({ actual: String(t), predicted: String(p), count })));
+export function confusionMatrixCsv(counts: readonly (readonly number[])[], classNames?: readonly string[]): string {
+  const header = ['true_class', ...counts.map((_, p) => `predicted_${className(p, classNames)}`)];
+  return stringify([header, ...counts.map((row, t) => [className(t, classNames), ...row])], { record_delimiter: 'unix' });
+}
+
+export function renderConfusionMatrix(counts: readonly (readonly number[])[], title = 'Confusion matrix, test set', classNames?: readonly string[]): Promise<RenderedChart> {
+  const classes = counts.map((_, k) => className(k, classNames));
+  const values = counts.flatMap((row, t) => row.map((count, p) => ({ actual: className(t, classNames), predicted: className(p, classNames), count })));
   const max = Math.max(1, ...values.map((v) => v.count));
   // The colour scale is symlog, so that a handful of errors still shows beside a diagonal of thousands;
   // counts in the darker half of that scale are written in white.
@@ -242,7 +246,7 @@ export function renderMisclassifiedGrid(
     parts.push(
       `<image x="${ix}" y="${y}" width="${tile}" height="${tile}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="${href}"/>`,
       `<rect x="${ix}" y="${y}" width="${tile}" height="${tile}" fill="none" stroke="#999" stroke-width="1"/>`,
-      `<text x="${x + cellWidth / 2}" y="${y + tile + 17}" text-anchor="middle" font-size="13">true <tspan font-weight="bold" fill="#1a7f37">${w.label}</tspan>, predicted <tspan font-weight="bold" fill="#c62828">${w.predicted}</tspan></text>`,
+      `<text x="${x + cellWidth / 2}" y="${y + tile + 17}" text-anchor="middle" font-size="13">true <tspan font-weight="bold" fill="#1a7f37">${escapeXml(className(w.label, set.classNames))}</tspan>, predicted <tspan font-weight="bold" fill="#c62828">${escapeXml(className(w.predicted, set.classNames))}</tspan></text>`,
       `<text x="${x + cellWidth / 2}" y="${y + tile + 34}" text-anchor="middle" font-size="11" fill="#444">${(w.confidence * 100).toFixed(1)} % sure · test #${w.index}</text>`,
     );
   });
@@ -263,6 +267,9 @@ export interface RunPicturesInput {
   artifacts: Record<string, string>;
   /** How many misclassified images the grid shows (default 25, a 5 × 5 grid). */
   worst?: number;
+  /** The normalization the data was given (channel 0's is used to draw the tiles grey). */
+  normalization: MnistNormalization;
+  classes: number;
 }
 
 /**
@@ -273,7 +280,6 @@ export interface RunPicturesInput {
  */
 export async function logRunPictures(input: RunPicturesInput): Promise<void> {
   const { ctx, model, test, history, artifacts } = input;
-  const spec = cnnSpecOf(ctx.spec);
   const written: string[] = [];
   const save = async (name: string, content: string | Buffer): Promise<void> => {
     const path = join(ctx.run.artifactDir, name);
@@ -295,14 +301,14 @@ export async function logRunPictures(input: RunPicturesInput): Promise<void> {
 
     const evaluation = await evaluate(model, test, { predictions: true });
     const predictions = evaluation.predictions!;
-    const counts = confusionMatrix(test.labels, predictions.predicted, spec.model.classes);
+    const counts = confusionMatrix(test.labels, predictions.predicted, input.classes);
     const percent = (evaluation.accuracy * 100).toFixed(2);
-    const matrix = await renderConfusionMatrix(counts, `${label}: confusion matrix, ${evaluation.count} test images, ${percent} % right`);
+    const matrix = await renderConfusionMatrix(counts, `${label}: confusion matrix, ${evaluation.count} test images, ${percent} % right`, test.classNames);
     await save('confusion-matrix.svg', matrix.svg);
     await save('confusion-matrix.png', matrix.png);
-    await save('confusion-matrix.csv', confusionMatrixCsv(counts));
+    await save('confusion-matrix.csv', confusionMatrixCsv(counts, test.classNames));
 
-    const normalization = spec.data.normalize;
+    const { normalization } = input;
     const worst = worstMisclassified(test.labels, predictions, input.worst ?? GRID.columns * GRID.columns);
     const errors = evaluation.count - evaluation.correct;
     const grid = renderMisclassifiedGrid(test, worst, normalization, `${label}: the ${worst.length} most confidently wrong of ${errors} misclassified test images`);

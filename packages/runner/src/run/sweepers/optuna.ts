@@ -174,7 +174,7 @@ class OptunaSweeper implements Sweeper {
       const { variant, issues: specIssues } = experiment.variantWith(trial.name, this.space.overridesOf(drawn));
       issues = specIssues;
       if (issues.length === 0) {
-        const check = await checkVariant(variant);
+        const check = await checkVariant(variant, experiment.file);
         if (check.issues.length === 0) return { variant, check };
         issues = check.issues;
       }

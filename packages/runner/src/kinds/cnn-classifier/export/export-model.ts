@@ -7,7 +7,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { ResolvedCnnSpec } from '@xp/core';
 import type { CnnModelSpec } from '@xp/models';
 import type { RunContext } from '../../types.ts';
 import { stockModelOf, STOCK_OUTPUT } from '@xp/models';
@@ -79,10 +78,4 @@ export async function logExportedModel(
   const files = await writeExportedModel(ctx.run.artifactDir, { ...source, runId: ctx.run.runId, variant: ctx.variantName });
   Object.assign(artifacts, files);
   for (const file of Object.values(files)) await ctx.run.logArtifact(file, MODEL_DIR);
-}
-
-/** MNIST's normalization (the spec's) and class names (its digits). */
-export function mnistFacts(spec: ResolvedCnnSpec): Pick<ExportedModelSource, 'normalization' | 'classNames'> {
-  const normalize = spec.data.normalize as { mean: number; std: number };
-  return { normalization: { mean: [normalize.mean], std: [normalize.std] }, classNames: Array.from({ length: 10 }, (_, digit) => String(digit)) };
 }

@@ -2,12 +2,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ResolvedCnnSpec } from '@xp/core';
 import { buildModel } from '@xp/models';
+import { modelWithClasses } from '../model-spec.ts';
 import { fusedBuilders } from './fused-layers.ts';
 import { createOptimizer, type TrainOptimizer } from './optimizer.ts';
 import { makeTrainStep, trainableVariables, type TrainStep } from './step.ts';
 
 export function buildTrainingModel(spec: ResolvedCnnSpec): tf.LayersModel {
-  return buildModel(spec.model, { seed: spec.seed, builders: fusedBuilders(spec.model) });
+  const model = modelWithClasses(spec);
+  return buildModel(model, { seed: spec.seed, builders: fusedBuilders(model) });
 }
 
 export interface TrainingSetup {

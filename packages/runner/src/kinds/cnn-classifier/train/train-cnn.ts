@@ -13,17 +13,18 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { cnnSpecOf } from '@xp/core';
+import { cnnSpecOf, type ResolvedCnnSpec } from '@xp/core';
 import { batchesPerEpoch } from '@xp/data';
 import { selectBackend, type BackendRequest } from '@xp/engine';
 import type { RunContext, RunOutcome } from '../../types.ts';
 import { logRunPictures } from '../pictures.ts';
 import { autoBackendFor } from './auto-backend.ts';
 import { CHECKPOINT_DIR, CHECKPOINT_FILES, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainingProgress } from './checkpoint.ts';
-import { loadTrainingData } from './data.ts';
+import { loadTrainingData, recordDataset } from './data.ts';
+import { modelWithClasses } from '../model-spec.ts';
 import { localStep, trainEpoch, type EpochSettings, type EpochStep } from './epoch.ts';
 import { evaluate, formatEvaluation } from './evaluate.ts';
-import { logExportedModel, mnistFacts } from '../export/export-model.ts';
+import { logExportedModel } from '../export/export-model.ts';
 import { setTrainingStep } from './fused-layers.ts';
 import { accuracyReport, epochMetrics, finalMetrics } from './metrics.ts';
 import { buildTrainingSetup } from './model.ts';
@@ -38,7 +39,12 @@ export interface TrainCnnOptions {
 
 export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): Promise<RunOutcome> {
   const { log } = ctx;
-  const spec = cnnSpecOf(ctx.spec);
+  const written = cnnSpecOf(ctx.spec);
+  // A dataset error here (the kind check loads the data first, so rarely) fails the run with its reason.
+  const data = await loadTrainingData(written, ctx.specFile, log);
+  // The classes the data has, where the spec leaves model.classes out: what the network is built for.
+  const spec: ResolvedCnnSpec = { ...written, model: { ...written.model, classes: modelWithClasses(written, data.classes).classes } };
+  await recordDataset(ctx, data);
   const { train } = spec;
   const settings: EpochSettings = {
     epochs: train.epochs,
@@ -57,7 +63,6 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     requested = decision.backend;
   }
   const backend = await selectBackend(requested);
-  const data = loadTrainingData(spec, ctx.specFile);
   const plan = planWorkers(train.workers, {
     cores: ctx.cpuShare ?? availableCores(),
     backend: backend.name,
@@ -143,8 +148,9 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
       if (tensors > tensorsAfterFirstEpoch) log(`warning: ${tensors - tensorsAfterFirstEpoch} more live tensors than after the first epoch (memory leak?)`);
     }
 
-    await logRunPictures({ ctx, model, test: data.test, history: progress.history, artifacts });
-    await logExportedModel(ctx, { model: spec.model, trained: model, ...mnistFacts(spec) }, artifacts);
+    const normalization = { mean: data.normalization.mean[0], std: data.normalization.std[0] };
+    await logRunPictures({ ctx, model, test: data.test, history: progress.history, artifacts, normalization, classes: data.classes });
+    await logExportedModel(ctx, { model: modelWithClasses(spec, data.classes), trained: model, normalization: data.normalization, classNames: data.classNames }, artifacts);
 
     const verdict = judge(progress.history.map((r) => r.testAccuracy), spec.constraints);
     const report = accuracyReport(progress.history);
