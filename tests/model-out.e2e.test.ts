@@ -269,3 +269,31 @@ describe('model/ of a finished cnn-classifier run', () => {
     }
   });
 });
+
+describe('model/ of a run on an image folder with named classes', () => {
+  it("xp-model.json carries the folder names and normalize: auto's values; xp predict names the classes", () => {
+    const dir = tempDir('xp-model-out-named-');
+    const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    writeDigitFolder(join(dir, 'digits'), { split: 'train', count: 300, classNames: names });
+    const spec = MODEL_OUT_CNN.replace('data: {trainLimit: 1500, testLimit: 200}', 'data: {dataset: image-folder, train: digits, testSplit: 0.2, normalize: auto}');
+    writeFileSync(join(dir, 'named.yaml'), spec);
+    const result = xp(['run', 'named.yaml', '--json', '--tracking-uri', join(dir, 'mlruns'), '--set', 'constraints.minTestAccuracy=0'], { cwd: dir, env: { XP_DATASET_CACHE: join(dir, 'cache') }, timeoutMs: 170_000 });
+    expect(result.code, result.stderr).toBe(0);
+    const run = JSON.parse(result.stdout.trim().split('\n').pop()!).runs[0] as { runId: string; artifacts: Record<string, string> };
+    const meta = JSON.parse(readFileSync(run.artifacts['model/xp-model.json'], 'utf8'));
+    // Classes are the folder names, sorted.
+    expect(meta.classes).toEqual([...names].sort());
+    expect(meta.normalization.mean).toHaveLength(1);
+    expect(meta.normalization.mean[0]).not.toBe(0.1307);
+    expect(meta.normalization.mean[0]).toBeGreaterThan(0.1);
+    expect(meta.normalization.mean[0]).toBeLessThan(0.2);
+    const png = join(dir, 'digits', 'seven', readdirSync(join(dir, 'digits', 'seven'))[0]);
+    const predicted = xp(['predict', run.runId.slice(0, 8), png, '--format', 'json', '--top', '2', '--tracking-uri', join(dir, 'mlruns')], { cwd: dir });
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const top = (JSON.parse(predicted.stdout) as { predictions: { top: { class: string; index: number }[] }[] }).predictions[0].top;
+    expect(top).toHaveLength(2);
+    for (const entry of top) expect(entry.class).toBe(meta.classes[entry.index]);
+    const table = xp(['predict', run.runId.slice(0, 8), png, '--top', '10', '--tracking-uri', join(dir, 'mlruns')], { cwd: dir });
+    for (const name of names) expect(table.stdout).toMatch(new RegExp(`\\b${name} \\d+\\.\\d\\d%`));
+  }, 240_000);
+});
