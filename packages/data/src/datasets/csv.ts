@@ -47,7 +47,7 @@ async function load(request: DatasetRequest): Promise<LoadedDataset> {
     }
   }
   const settings = { input: target.input, classes: target.classes ?? null, labelColumn: spec.labelColumn ?? 'label' };
-  const key = request.cacheDirectory === null ? null : contentKey('csv', settings, files);
+  const key = request.cacheDirectory === null ? null : contentKey('csv', settings, files, request.cacheDirectory);
   let cached = key === null ? null : readCachedDataset(request.cacheDirectory!, key);
   const fromCache = cached !== null;
   if (cached === null) {

@@ -175,4 +175,22 @@ describe('idx', () => {
   });
 });
 
+describe('mnist', () => {
+  it('is loadMnist as before with a fixed normalization, and normalize: auto takes the training set’s mean and std', async () => {
+    const fixed = await loadDataset(request({ dataset: 'mnist', trainLimit: 500, testLimit: 100 }));
+    expect(fixed.normalization).toEqual({ mean: [0.1307], std: [0.3081] });
+    const auto = await loadDataset(request({ dataset: 'mnist', trainLimit: 500, testLimit: 100, normalize: 'auto' }));
+    let sum = 0;
+    let squares = 0;
+    for (const v of auto.train.images) {
+      sum += v;
+      squares += v * v;
+    }
+    const n = auto.train.images.length;
+    expect(Math.abs(sum / n)).toBeLessThan(1e-4);
+    expect(Math.sqrt(squares / n)).toBeCloseTo(1, 3);
+    expect(auto.normalization.mean[0]).toBeGreaterThan(0.1);
+  });
+});
+
 rmSync(join(root, 'never'), { force: true, recursive: true });

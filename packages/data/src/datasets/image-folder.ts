@@ -103,7 +103,7 @@ async function load(request: DatasetRequest): Promise<LoadedDataset> {
   const [, height, width] = target.input;
   const settings = { height, width, channels: spec.channels ?? null, resize: spec.resize !== false };
   const files = [...train.images, ...(test?.images ?? [])];
-  const key = request.cacheDirectory === null ? null : contentKey('image-folder', settings, files);
+  const key = request.cacheDirectory === null ? null : contentKey('image-folder', settings, files, request.cacheDirectory);
   let cached = key === null ? null : readCachedDataset(request.cacheDirectory!, key);
   const fromCache = cached !== null;
   if (cached === null) {
