@@ -23,3 +23,4 @@ export type { LayerEffect, LayerKindDefinition, LayerOrigin } from './layers/def
 export { LAYER_KIND_DEFINITIONS, layerKindDefinition } from './layers/index.ts';
 export { LogSoftmax, SeededDropout, SpatialDropout2D } from './custom-layers.ts';
 export { SEED_BLOCKS, SEED_NETWORK } from './seed-network.ts';
+export { buildStockModel, copyTrainedWeights, STOCK_OUTPUT, StockExportError, stockModelOf } from './export/stock-model.ts';

@@ -19,6 +19,8 @@ import { register as registerStatus } from './commands/status.ts';
 import { register as registerSetup } from './commands/setup.ts';
 import { register as registerShow } from './commands/show.ts';
 import { register as registerGc } from './commands/gc.ts';
+import { register as registerPredict } from './commands/predict.ts';
+import { register as registerExport } from './commands/export.ts';
 import { XP_VERSION } from '../version.ts';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -28,7 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .exitOverride();
-  for (const register of [registerValidate, registerPlan, registerSummary, registerRun, registerBench, registerCompare, registerSync, registerWorker, registerStatus, registerSetup, registerShow, registerGc]) {
+  for (const register of [registerValidate, registerPlan, registerSummary, registerRun, registerBench, registerCompare, registerSync, registerWorker, registerStatus, registerSetup, registerShow, registerPredict, registerExport, registerGc]) {
     register(program, ctx);
   }
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });

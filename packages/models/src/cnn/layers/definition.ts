@@ -100,6 +100,19 @@ export interface LayerKindDefinition<K extends string = string, O extends object
   alsoCountsAs?(layer: LayerOfKind<K, O>, input: LayerShape | undefined): readonly string[];
   /** The tfjs layers that make it (NHWC), with PyTorch semantics where tfjs differs. */
   build(layer: LayerOfKind<K, O>, context: LayerBuildContext): tfjs.layers.Layer[];
+  /**
+   * The layer at inference, made only of TensorFlow.js's own layer classes: what the exported
+   * model (../export/) holds, which stock `tf.loadLayersModel` opens without xp. Layers with
+   * weights must keep `build`'s names, weights and weight order, because the trained weights are
+   * copied over by layer name. A string says why the layer has no stock form where it stands.
+   * Absent: `build`'s layers are stock already.
+   */
+  stock?(layer: LayerOfKind<K, O>, context: StockBuildContext): tfjs.layers.Layer[] | string;
+}
+
+export interface StockBuildContext extends LayerBuildContext {
+  /** The layer is the network's last: its output is the model's output. */
+  last: boolean;
 }
 
 /** Declares a kind; the identity, there for type inference. */

@@ -23,4 +23,6 @@ export const dropout = defineLayerKind<'dropout', DropoutOptions>({
   label: (layer) => `dropout ${layer.rate}`,
   effect: (_layer, input) => unchanged(input),
   build: (layer, { custom, name, seed }) => [new custom.SeededDropout({ name, rate: layer.rate, seed: seed('mask') })],
+  // Dropout does nothing at inference; the exported model leaves it out.
+  stock: () => [],
 });

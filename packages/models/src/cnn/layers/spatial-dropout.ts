@@ -22,4 +22,6 @@ export const spatialDropout = defineLayerKind<'spatial-dropout', DropoutOptions>
   // For constraints.requireLayers, channel dropout is a dropout.
   alsoCountsAs: () => ['dropout'],
   build: (layer, { custom, name, seed }) => [new custom.SpatialDropout2D({ name, rate: layer.rate, seed: seed('mask') })],
+  // Channel dropout does nothing at inference; the exported model leaves it out.
+  stock: () => [],
 });

@@ -24,6 +24,7 @@ import { loadTrainingData, recordDataset } from './data.ts';
 import { modelWithClasses } from '../model-spec.ts';
 import { localStep, trainEpoch, type EpochSettings, type EpochStep } from './epoch.ts';
 import { evaluate, formatEvaluation } from './evaluate.ts';
+import { logExportedModel } from '../export/export-model.ts';
 import { setTrainingStep } from './fused-layers.ts';
 import { accuracyReport, epochMetrics, finalMetrics } from './metrics.ts';
 import { buildTrainingSetup } from './model.ts';
@@ -149,6 +150,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
 
     const normalization = { mean: data.normalization.mean[0], std: data.normalization.std[0] };
     await logRunPictures({ ctx, model, test: data.test, history: progress.history, artifacts, normalization, classes: data.classes });
+    await logExportedModel(ctx, { model: modelWithClasses(spec, data.classes), trained: model, normalization: data.normalization, classNames: data.classNames }, artifacts);
 
     const verdict = judge(progress.history.map((r) => r.testAccuracy), spec.constraints);
     const report = accuracyReport(progress.history);
