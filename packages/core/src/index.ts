@@ -19,3 +19,4 @@ export { annotatedYaml, describeOrigin, filesSection, provenanceMap } from './co
 export type { Composed } from './compose/load-composed.ts';
 export type { ComposedFile } from './compose/compose.ts';
 export { parseHydraOverride, OverrideSyntaxError, type ParsedOverride } from './overrides/grammar.ts';
+export { MIN_LITERAL_SECRET_LENGTH, REDACTED, SECRET_ENV_VARS, redactDeep, redactSecrets, redactUrl, secretsFromEnv, urlCredentials, urlWithoutCredentials } from './redact.ts';

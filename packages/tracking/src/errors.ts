@@ -47,6 +47,17 @@ export class MlflowApiError extends TrackingError {
   }
 }
 
+/**
+ * The server refused the request's credentials (401), or the user they name (403). Not retried and
+ * not spooled: the same credentials fail the same way later, so the command stops at once and says so.
+ */
+export class MlflowAuthError extends MlflowApiError {
+  constructor(status: number, errorCode: string | undefined, message: string) {
+    super(status, errorCode, message);
+    this.name = 'MlflowAuthError';
+  }
+}
+
 /** No answer at all: connection refused, reset, DNS failure or timeout. Always worth a retry. */
 export class MlflowUnreachableError extends TrackingError {
   constructor(readonly url: string, cause: unknown) {

@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { redactSecrets } from '@xp/core';
 import { appendAtomic, copyIntoArtifacts, listFilesRecursive, readFileOrNull, writeFileAtomic, writeKeyFileAtomic } from './atomic-fs.ts';
 import { TrackingError, ParamConflictError } from './errors.ts';
 import { formatMeta, parseMeta, type Meta } from './meta-yaml.ts';
@@ -50,7 +51,14 @@ const EXPERIMENT_CREATION_WAIT_MS = 5_000;
 export class FileStore implements TrackingStore, TrackingReader {
   readonly description: string;
 
-  constructor(readonly root: string) {
+  /**
+   * @param secrets values never recorded: replaced by *** in params and tags, as any URL's userinfo is
+   *   (@xp/core's redactSecrets, #26.4).
+   */
+  constructor(
+    readonly root: string,
+    private readonly secrets: readonly string[] = [],
+  ) {
     this.description = `file store ${root}`;
   }
 
@@ -104,7 +112,7 @@ export class FileStore implements TrackingStore, TrackingReader {
     const runId = randomUUID().replace(/-/g, '');
     const runDir = path.join(experimentDir, runId);
     for (const sub of ['', 'metrics', 'params', 'tags', 'artifacts']) await fs.mkdir(path.join(runDir, sub), { recursive: true });
-    const run = new FileRun(runId, experimentId, runDir);
+    const run = new FileRun(runId, experimentId, runDir, this.secrets);
     const tags: Record<string, string> = { ...systemTags(), ...ownerTags(), ...options.tags, [TAG_RUN_NAME]: options.name };
     if (options.parentRunId) tags[TAG_PARENT_RUN_ID] = options.parentRunId;
     await run.setTags(tags);
@@ -134,7 +142,7 @@ export class FileStore implements TrackingStore, TrackingReader {
     const runDir = await this.findRunDir(runId);
     const meta = parseMeta((await readFileOrNull(path.join(runDir, META))) ?? '');
     if (meta.lifecycle_stage !== 'active') throw new TrackingError(`run ${runId} is deleted in ${this.root}`);
-    const run = new FileRun(runId, String(meta.experiment_id), runDir);
+    const run = new FileRun(runId, String(meta.experiment_id), runDir, this.secrets);
     await run.setTags(ownerTags());
     meta.status = RUN_STATUS_CODES.RUNNING;
     meta.end_time = null;
@@ -146,7 +154,7 @@ export class FileStore implements TrackingStore, TrackingReader {
     const runDir = await this.findRunDir(runId);
     const meta = parseMeta((await readFileOrNull(path.join(runDir, META))) ?? '');
     if (statusFromCode(meta.status) !== 'RUNNING') return false;
-    const run = new FileRun(runId, String(meta.experiment_id), runDir);
+    const run = new FileRun(runId, String(meta.experiment_id), runDir, this.secrets);
     await run.setTags(tags);
     await run.end('KILLED');
     return true;
@@ -268,12 +276,13 @@ class FileRun implements TrackedRun {
     readonly runId: string,
     readonly experimentId: string,
     private readonly runDir: string,
+    private readonly secrets: readonly string[],
   ) {
     this.artifactDir = path.join(runDir, 'artifacts');
   }
 
   async logParams(params: Record<string, string>): Promise<void> {
-    for (const [key, value] of Object.entries(params)) {
+    for (const [key, value] of Object.entries(this.redacted(params))) {
       validateKey(key, 'param');
       const file = path.join(this.runDir, 'params', key);
       const existing = await readFileOrNull(file);
@@ -301,8 +310,13 @@ class FileRun implements TrackedRun {
     }
   }
 
+  /** Values as they may be recorded: no secret in any. */
+  private redacted(values: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, redactSecrets(String(value), this.secrets)]));
+  }
+
   async setTags(tags: Record<string, string>): Promise<void> {
-    for (const [key, value] of Object.entries(tags)) {
+    for (const [key, value] of Object.entries(this.redacted(tags))) {
       validateKey(key, 'tag');
       await this.writeKeyFile(path.join(this.runDir, 'tags', key), String(value));
     }

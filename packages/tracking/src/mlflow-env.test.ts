@@ -60,9 +60,9 @@ describe('MLflow credentials from the environment', () => {
   });
 
   /** Creates an experiment and a run, logs a point and ends the run; returns the Authorization headers the server saw. */
-  async function roundTrip(env: NodeJS.ProcessEnv): Promise<(string | undefined)[]> {
+  async function roundTrip(env: NodeJS.ProcessEnv, uri = url): Promise<(string | undefined)[]> {
     seen.length = 0;
-    const store = openTrackingStore({ uri: url, cwd: path.join(dir, 'cwd'), env, retry: { retries: 0 }, log: () => {} });
+    const store = openTrackingStore({ uri, cwd: path.join(dir, 'cwd'), env, retry: { retries: 0 }, log: () => {} });
     const run = await store.createRun(await store.getOrCreateExperiment('auth'), { name: 'r' });
     await run.logMetrics([{ key: 'E', value: 1, step: 0 }]);
     await run.end('FINISHED');
@@ -86,9 +86,30 @@ describe('MLflow credentials from the environment', () => {
     expect(new Set(await roundTrip({}))).toEqual(new Set([undefined]));
     accepted = 'Bearer right';
     const store = openTrackingStore({ uri: url, cwd: path.join(dir, 'cwd'), env: {}, retry: { retries: 0 }, log: () => {} });
-    await expect(store.getOrCreateExperiment('auth')).rejects.toThrow(/401 UNAUTHENTICATED .*set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD/);
+    await expect(store.getOrCreateExperiment('auth')).rejects.toThrow(/^authentication failed for MLflow server http:\/\/127\.0\.0\.1:\d+ \(401 UNAUTHENTICATED\): .*set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD/);
     const wrong = openTrackingStore({ uri: url, cwd: path.join(dir, 'cwd'), env: { MLFLOW_TRACKING_TOKEN: 'wrong' }, retry: { retries: 0 }, log: () => {} });
-    await expect(wrong.getOrCreateExperiment('auth')).rejects.toThrow(/refused the credentials/);
+    await expect(wrong.getOrCreateExperiment('auth')).rejects.toThrow(/refused the credentials in MLFLOW_TRACKING_TOKEN$/);
+  });
+
+  it("a URI's user:password: Basic auth, never in the store's URL or messages; refused, it is neither retried nor spooled", async () => {
+    accepted = `Basic ${Buffer.from('ada:pa:ss@wörd').toString('base64')}`;
+    const withUser = url.replace('http://', `http://ada:${encodeURIComponent('pa:ss@wörd')}@`);
+    expect(new Set(await roundTrip({}, withUser))).toEqual(new Set([accepted]));
+    // MLflow's variables win over the URI's userinfo, as requests' explicit auth wins in MLflow's client.
+    accepted = `Basic ${Buffer.from('env:user-pw').toString('base64')}`;
+    expect(new Set(await roundTrip({ MLFLOW_TRACKING_USERNAME: 'env', MLFLOW_TRACKING_PASSWORD: 'user-pw' }, withUser))).toEqual(new Set([accepted]));
+
+    const cwd = path.join(dir, 'refused');
+    const logged: string[] = [];
+    const store = openTrackingStore({ uri: withUser, cwd, env: {}, log: (line) => logged.push(line) });
+    expect(store.description).toBe(`MLflow server ${url.replace('http://', 'http://***@')}`);
+    seen.length = 0;
+    const error = await store.getOrCreateExperiment('auth').catch((e: Error) => e);
+    expect((error as Error).message).toBe(`authentication failed for MLflow server ${url.replace('http://', 'http://***@')} (401 UNAUTHENTICATED): the server refused the credentials in the tracking URI's user:password`);
+    expect(seen).toHaveLength(1); // not retried
+    expect(logged).toEqual([]); // not "unreachable, spooling"
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(path.join(cwd, '.xp', 'spool'))).toBe(false);
   });
 
   it('xp sync sends the credentials too', async () => {

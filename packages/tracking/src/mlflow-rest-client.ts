@@ -8,7 +8,7 @@
  * endpoints later MLflow versions removed (experiments/list). What remains of it here is its endpoint
  * names, which are MLflow's.
  */
-import { MlflowApiError, MlflowUnreachableError } from './errors.ts';
+import { MlflowApiError, MlflowAuthError, MlflowUnreachableError } from './errors.ts';
 
 /** The wire shapes this client uses (a subset of MLflow's protos). */
 export interface WireMetric {
@@ -55,12 +55,18 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export interface MlflowRestClientOptions {
   /** Sent with every request: the Authorization header of a server behind auth (see mlflow-env.ts). */
   headers?: Record<string, string>;
+  /** Where the Authorization header's secret came from (mlflowAuth's source), for the message a refusal gives. */
+  credentialSource?: string | null;
+  /** The server as messages show it (the URI's userinfo as ***); default: baseUrl. */
+  displayUrl?: string;
   timeoutMs?: number;
 }
 
 export class MlflowRestClient {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly credentialSource: string | null;
+  readonly displayUrl: string;
 
   constructor(
     readonly baseUrl: string,
@@ -68,6 +74,8 @@ export class MlflowRestClient {
   ) {
     this.headers = options.headers ?? {};
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.credentialSource = options.credentialSource ?? (this.headers.Authorization ? 'MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD' : null);
+    this.displayUrl = options.displayUrl ?? baseUrl;
   }
 
   /** Calls /api/2.0/mlflow/<endpoint>: GET with `body` as query string, POST with it as JSON. */
@@ -146,9 +154,14 @@ export class MlflowRestClient {
         // Not JSON (a proxy's HTML error page): keep the raw text.
       }
       if (response.status === 401 || response.status === 403) {
-        message += this.headers.Authorization
-          ? ' (the server refused the credentials in MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)'
-          : ' (the server wants credentials: set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
+        // One line: what failed, where, and which credentials; never the credentials themselves, nor the server's HTML.
+        const why =
+          response.status === 403 && this.credentialSource
+            ? `the user of the credentials in ${this.credentialSource} may not do this (${init.method} ${url.replace(this.baseUrl, '').split('?')[0]}); an MLflow admin grants permissions`
+            : this.credentialSource
+              ? `the server refused the credentials in ${this.credentialSource}`
+              : 'the server wants credentials: set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or give http://USER:PASSWORD@HOST:PORT)';
+        throw new MlflowAuthError(response.status, errorCode, `authentication failed for MLflow server ${this.displayUrl} (${response.status}${errorCode ? ` ${errorCode}` : ''}): ${why}`);
       }
       throw new MlflowApiError(response.status, errorCode, `MLflow ${init.method} ${url.replace(this.baseUrl, '')}: ${response.status} ${errorCode ?? ''} ${message}`.trim());
     }

@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { redactSecrets } from '@xp/core';
 import { copyIntoArtifacts, listFilesRecursive } from './atomic-fs.ts';
 import { TrackingError } from './errors.ts';
 import { TAG_PARENT_RUN_ID, TAG_RUN_NAME, latestValues, sortHistory, systemTags, validateKey } from './mlflow-conventions.ts';
@@ -62,8 +63,14 @@ export interface RestStoreOptions {
   retry?: RetryPolicy;
   /** Warnings for the user (server unreachable, spooling...). Default: stderr. */
   log?: (line: string) => void;
-  /** Sent with every request: the Authorization header of a server behind auth (mlflowAuthHeaders). */
+  /** Sent with every request: the Authorization header of a server behind auth (mlflowAuth). */
   headers?: Record<string, string>;
+  /** Where that header's secret came from, for the message a refusal gives (mlflowAuth's source). */
+  credentialSource?: string | null;
+  /** The server as messages show it: the URI with its userinfo as *** (uri.ts); default: url. */
+  displayUrl?: string;
+  /** Values never recorded: replaced by *** in params and tags, as any URL's userinfo is (@xp/core's redactSecrets). */
+  secrets?: readonly string[];
 }
 
 /**
@@ -108,14 +115,14 @@ export class RestStore implements TrackingStore, TrackingReader {
     readonly url: string,
     readonly options: RestStoreOptions,
   ) {
-    this.client = new MlflowRestClient(url, { headers: options.headers });
+    this.client = new MlflowRestClient(url, { headers: options.headers, credentialSource: options.credentialSource, displayUrl: options.displayUrl });
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
   }
 
   /** "MLflow server http://…", and while runs wait in the spool, how many and what delivers them. */
   get description(): string {
-    const base = `MLflow server ${this.url}`;
+    const base = `MLflow server ${this.client.displayUrl}`;
     if (this.spooled.size === 0) return base;
     const runs = `${this.spooled.size} run${this.spooled.size === 1 ? '' : 's'}`;
     return `${base} (unreachable: ${runs} spooled in ${path.relative(this.options.cwd, spoolDir(this.options.cwd)) || '.'}; 'xp sync' delivers them)`;
@@ -142,7 +149,7 @@ export class RestStore implements TrackingStore, TrackingReader {
     // (createServerRun then finds it by the key), and a run spooled instead is the same key's local id
     // (the replay finds it by the key too, should the server have made it after all).
     const runKey = randomUUID().replace(/-/g, '');
-    const tags: Record<string, string> = { ...systemTags(), ...ownerTags(), ...options.tags, [TAG_RUN_NAME]: options.name, [TAG_RUN_KEY]: runKey };
+    const tags: Record<string, string> = this.redacted({ ...systemTags(), ...ownerTags(), ...options.tags, [TAG_RUN_NAME]: options.name, [TAG_RUN_KEY]: runKey });
     for (const key of Object.keys(tags)) validateKey(key, 'tag');
     const startTime = Date.now();
     const cwd = this.options.cwd;
@@ -340,6 +347,11 @@ export class RestStore implements TrackingStore, TrackingReader {
     }
   }
 
+  /** Values as they may be recorded: no secret in any (#26.4). */
+  redacted(values: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, redactSecrets(String(value), this.options.secrets)]));
+  }
+
   noteSpooled(runId: string): void {
     this.spooled.add(runId);
   }
@@ -383,7 +395,7 @@ class RestRun implements TrackedRun {
 
   logParams(params: Record<string, string>): Promise<void> {
     for (const key of Object.keys(params)) validateKey(key, 'param');
-    return this.write({ op: 'logBatch', metrics: [], params: toKeyValues(params), tags: [] });
+    return this.write({ op: 'logBatch', metrics: [], params: toKeyValues(this.store.redacted(params)), tags: [] });
   }
 
   /** A point without a timestamp gets the time of this call: when the caller measured it, as near as we know. */
@@ -399,7 +411,7 @@ class RestRun implements TrackedRun {
 
   setTags(tags: Record<string, string>): Promise<void> {
     for (const key of Object.keys(tags)) validateKey(key, 'tag');
-    return this.write({ op: 'logBatch', metrics: [], params: [], tags: toKeyValues(tags) });
+    return this.write({ op: 'logBatch', metrics: [], params: [], tags: toKeyValues(this.store.redacted(tags)) });
   }
 
   logArtifact(localPath: string, artifactPath?: string): Promise<void> {

@@ -9,7 +9,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { NoArtifactProxyError } from './errors.ts';
-import { mlflowAuthHeaders } from './mlflow-env.ts';
+import { mlflowAuth } from './mlflow-env.ts';
+import type { UriCredentials } from './uri.ts';
 import { MlflowRestClient, fromWireValue, type WireKeyValue } from './mlflow-rest-client.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 import { TAG_PARENT_RUN_ID } from './mlflow-conventions.ts';
@@ -64,6 +65,8 @@ export interface SyncOptions {
   retry?: RetryPolicy;
   /** For the server's credentials (MLFLOW_TRACKING_TOKEN, ...). Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The user:password of the URI `xp sync --tracking-uri` was given (spool files never hold credentials). */
+  credentials?: UriCredentials | null;
 }
 
 /** Where replay keeps the local → server run-id map, and the parents' spools it may have to create first. */
@@ -80,7 +83,7 @@ export async function syncSpool(uri: string | undefined, options: SyncOptions): 
   const report: SyncReport = { delivered: [], failed: [], skipped: [], sent: 0, artifactsLeft: [] };
   const dir = spoolDir(options.cwd);
   const retry = options.retry ?? DEFAULT_RETRY;
-  const headers = mlflowAuthHeaders(options.env ?? process.env);
+  const auth = mlflowAuth(options.env ?? process.env, options.credentials ?? null);
   let names: string[];
   try {
     names = (await fs.readdir(dir)).filter((name) => name.endsWith('.jsonl')).sort();
@@ -108,7 +111,7 @@ export async function syncSpool(uri: string | undefined, options: SyncOptions): 
       continue;
     }
     try {
-      const replayed = await replaySpoolFile(new MlflowRestClient(target, { headers }), file, { cwd: options.cwd, retry });
+      const replayed = await replaySpoolFile(new MlflowRestClient(target, { headers: auth.headers, credentialSource: auth.source }), file, { cwd: options.cwd, retry });
       report.sent += replayed.sent;
       report.delivered.push(file);
       if (replayed.artifactsLeft.paths.length) report.artifactsLeft.push({ file, ...replayed.artifactsLeft });

@@ -3,7 +3,7 @@
  * and nowhere else: 2 for a bad spec or usage, 1 for a run that failed, 130 for an interrupted run.
  */
 import { Command, CommanderError } from 'commander';
-import { SpecError, terminalSafe } from '@xp/core';
+import { redactSecrets, secretsFromEnv, SpecError, terminalSafe, urlCredentials } from '@xp/core';
 import { TrackingError } from '@xp/tracking';
 import { UsageError, type CliContext } from './context.ts';
 import { OptunaBridgeError } from '../run/sweepers/optuna-bridge.ts';
@@ -43,12 +43,17 @@ export function buildProgram(ctx: CliContext): Command {
 
 export async function main(argv: string[], overrides: Partial<CliContext> = {}): Promise<number> {
   let code = 0;
+  // Whatever a command prints, no secret in it (#26.4): the commands redact the URLs they print, and
+  // this catches the rest (a library's message quoting a URL, a stack): every URL's userinfo, MLflow's
+  // secret variables and the passwords of the URLs on this command line.
+  const secrets = [...secretsFromEnv(process.env), ...argv.map((arg) => urlCredentials(arg.slice(arg.indexOf('=') + 1))?.password ?? '').filter(Boolean)];
+  const safe = (text: string): string => terminalSafe(redactSecrets(text, secrets));
   const ctx: CliContext = {
     cwd: process.cwd(),
     env: process.env,
     // User data (names, messages, values read back from a store) reaches the terminal escaped (#26.8).
-    stdout: (text) => process.stdout.write(terminalSafe(text)),
-    stderr: (text) => process.stderr.write(terminalSafe(text)),
+    stdout: (text) => process.stdout.write(safe(text)),
+    stderr: (text) => process.stderr.write(safe(text)),
     exit: (c) => {
       code = Math.max(code, c);
     },

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flattenToDotted } from '@xp/core';
+import { flattenToDotted, redactDeep, redactSecrets, secretsFromEnv } from '@xp/core';
 import type { MetricPoint, TrackedRun, TrackingStore } from '@xp/tracking';
 import { kindOf } from '../kinds/registry.ts';
 import type { RunOutcome } from '../kinds/types.ts';
@@ -49,8 +49,10 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
       })
     : tracked;
   await run.logParams({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])), ...groupParams(job.groupChoices) });
-  writeFileSync(join(run.artifactDir, 'spec.yaml'), job.specText);
-  writeFileSync(join(run.artifactDir, 'resolved-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  // A URL's password (tracking.uri: http://user:pass@…) and MLflow's secrets never reach the artifacts (#26.4).
+  const secrets = secretsFromEnv(process.env);
+  writeFileSync(join(run.artifactDir, 'spec.yaml'), redactSecrets(job.specText, secrets));
+  writeFileSync(join(run.artifactDir, 'resolved-spec.json'), `${JSON.stringify(redactDeep(spec, secrets), null, 2)}\n`);
   const artifacts = ['spec.yaml', 'resolved-spec.json'];
   if (job.composedFrom) {
     writeFileSync(join(run.artifactDir, 'composed-from.json'), `${JSON.stringify(job.composedFrom, null, 2)}\n`);

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { requiredPassingSeeds, withSeed } from '@xp/core';
+import { redactDeep, redactSecrets, requiredPassingSeeds, secretsFromEnv, withSeed } from '@xp/core';
 import { experimentNameFrom, isPendingExperiment, TrackingError } from '@xp/tracking';
 import type { TrackedRun, TrackingReader, TrackingStore } from '@xp/tracking';
 import { kindOf } from '../kinds/registry.ts';
@@ -171,8 +171,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
   } else if (first.length > 0 && second !== null && !options.detached) {
     parent = await store.createRun(experimentId, { name: `${experiment.spec.name}-sweep`, tags: { ...commonTags, 'xp.sweep': 'parent' } });
     await parent.logParams({ variants: String(checked.variants.length), seeds: experiment.seeds.join(',') });
-    writeFileSync(join(parent.artifactDir, 'spec.yaml'), experiment.composed.text);
-    writeFileSync(join(parent.artifactDir, 'resolved-spec.json'), `${JSON.stringify(experiment.spec, null, 2)}\n`);
+    // As every run's (run-job.ts): no URL password nor MLflow secret in the artifacts (#26.4).
+    const secrets = secretsFromEnv(process.env);
+    writeFileSync(join(parent.artifactDir, 'spec.yaml'), redactSecrets(experiment.composed.text, secrets));
+    writeFileSync(join(parent.artifactDir, 'resolved-spec.json'), `${JSON.stringify(redactDeep(experiment.spec, secrets), null, 2)}\n`);
     const parentFiles = ['spec.yaml', 'resolved-spec.json'];
     if (experiment.composed.composed) {
       writeFileSync(join(parent.artifactDir, 'composed-from.json'), `${JSON.stringify(experiment.composed.files.map(({ file, sha256 }) => ({ file, sha256 })), null, 2)}\n`);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
+import { redactUrl } from '@xp/core';
 import { InvalidArgumentError, type Command } from 'commander';
-import { findRunToResume, isPendingExperiment, mlflowUiRunsLink, openTrackingStore, parseTrackingUri, resolveTrackingUri, resumingStore, TrackingError } from '@xp/tracking';
+import { envWithUriCredentials, findRunToResume, isPendingExperiment, mlflowUiRunsLink, openTrackingStore, parseTrackingUri, resolveTrackingUri, resumingStore, TrackingError } from '@xp/tracking';
 import type { RunRecord, TrackingReader, TrackingStore } from '@xp/tracking';
 import { runSweep, sweepStatus, type SweepReport } from '../../run/run-sweep.ts';
 import { describeVerdict } from '../../run/seed-verdict.ts';
@@ -117,7 +118,8 @@ export function register(program: Command, ctx: CliContext): void {
           jobs: resumeFrom === undefined ? options.jobs : 1,
           cores: availableParallelism(),
           cwd: ctx.cwd,
-          env: ctx.env,
+          // Jobs carry the server's address without its userinfo; processes started here get it as MLflow's variables.
+          env: location.kind === 'server' ? envWithUriCredentials(ctx.env, location.credentials) : ctx.env,
           launcher: launcher?.launcher,
           detached: options.detach,
           // The cache stands for finished jobs; a resumed run is not finished, and --force asks for training.
@@ -129,13 +131,13 @@ export function register(program: Command, ctx: CliContext): void {
       sweepId = launcher?.sweepId();
       if (options.detach) {
         const cached = report.runs.filter((run) => run.cached).length;
-        ctx.stderr(`sweep ${sweepId ?? '(nothing enqueued)'} is in the queue${cached ? ` (${cached} job(s) cached, not enqueued)` : ''}; follow it with: xp status --queue ${options.queue} ${sweepId ?? ''}\n`);
-        if (options.json) ctx.stdout(`${JSON.stringify({ sweep: sweepId ?? null, queue: options.queue, experiment: report.experiment, runs: report.runs })}\n`);
+        ctx.stderr(`sweep ${sweepId ?? '(nothing enqueued)'} is in the queue${cached ? ` (${cached} job(s) cached, not enqueued)` : ''}; follow it with: xp status --queue ${redactUrl(options.queue!)} ${sweepId ?? ''}\n`);
+        if (options.json) ctx.stdout(`${JSON.stringify({ sweep: sweepId ?? null, queue: redactUrl(options.queue!), experiment: report.experiment, runs: report.runs })}\n`);
         return;
       }
       printReport(ctx, report, store.description, (runId) => resumeCommand(spec, runId, options.trackingUri), Object.keys(kindOf(checked.experiment.spec).metricDirections), location);
       if (launcher) printQueueOverhead(ctx, queueOverheads(launcher.times));
-      if (launcher && controller.signal.aborted && sweepId) ctx.stderr(`the sweep goes on in the queue: xp status --queue ${options.queue} ${sweepId}\n`);
+      if (launcher && controller.signal.aborted && sweepId) ctx.stderr(`the sweep goes on in the queue: xp status --queue ${redactUrl(options.queue!)} ${sweepId}\n`);
       if (options.json) {
         // `message` (why a run failed or errored) is present only where there is one.
         ctx.stdout(`${JSON.stringify({ experiment: report.experiment, runs: report.runs, variants: report.variants, sweepArtifacts: report.sweepArtifacts })}\n`);
@@ -175,7 +177,7 @@ async function queueLauncherFor(ctx: CliContext, options: RunOptions, location: 
     onSweep: (sweep) => {
       sweepId = sweep.id;
       const already = sweep.alreadyQueued > 0 ? `, ${sweep.alreadyQueued} already in the queue (followed, not added again)` : '';
-      ctx.stderr(`sweep ${sweep.id}: ${sweep.enqueued} job(s) enqueued on ${options.queue}${already}\n`);
+      ctx.stderr(`sweep ${sweep.id}: ${sweep.enqueued} job(s) enqueued on ${redactUrl(options.queue!)}${already}\n`);
     },
   });
   return { launcher, times: launcher.times, sweepId: () => sweepId };
@@ -239,7 +241,8 @@ async function resumedVariant(ctx: CliContext, specFile: string, current: Checke
 /** The command that continues a killed run: its recorded configuration needs no overrides. */
 function resumeCommand(spec: string, runId: string, trackingUri: string | undefined): string {
   const quoted = (text: string): string => (/^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
-  const where = trackingUri === undefined ? '' : ` --tracking-uri ${quoted(trackingUri)}`;
+  // The URI's password as ***: credentials are given again where the command is run, never printed (#26.4).
+  const where = trackingUri === undefined ? '' : ` --tracking-uri ${quoted(redactUrl(trackingUri))}`;
   return `npx xp run ${quoted(spec)} --resume ${runId.slice(0, 8)}${where}`;
 }
 

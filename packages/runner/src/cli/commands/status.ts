@@ -4,6 +4,7 @@
  * state, attempts, run id, the last report of a running job, and how an ended one ended.
  */
 import { Queue } from 'bullmq';
+import { redactUrl } from '@xp/core';
 import type { Command } from 'commander';
 import type { JobResult } from '../../run/job.ts';
 import { describeReport } from '../../run/queue/follow-view.ts';
@@ -35,14 +36,14 @@ export function register(program: Command, ctx: CliContext): void {
         if (sweepId === undefined) {
           const statuses: SweepStatus[] = [];
           for (const sweep of await listSweeps(redis)) statuses.push(await readSweepStatus(queue, sweep));
-          if (options.json) return ctx.stdout(`${JSON.stringify({ queue: options.queue, sweeps: statuses.map(({ sweep, counts }) => ({ ...sweep, counts })) })}\n`);
-          if (statuses.length === 0) return ctx.stdout(`no sweeps in ${options.queue}\n`);
+          if (options.json) return ctx.stdout(`${JSON.stringify({ queue: redactUrl(options.queue), sweeps: statuses.map(({ sweep, counts }) => ({ ...sweep, counts })) })}\n`);
+          if (statuses.length === 0) return ctx.stdout(`no sweeps in ${redactUrl(options.queue)}\n`);
           for (const { sweep, counts } of statuses) ctx.stdout(`${sweep.id}  ${sweep.experiment}  ${new Date(sweep.createdAt).toISOString()}  ${countsText(counts)}\n`);
           return;
         }
         const found = await findSweep(redis, sweepId);
-        if (found === 'ambiguous') throw new UsageError(`sweep id prefix ${JSON.stringify(sweepId)} is ambiguous: give more characters (xp status --queue ${options.queue} lists them)`);
-        if (found === null) throw new UsageError(`no sweep ${JSON.stringify(sweepId)} in ${options.queue} (xp status --queue ${options.queue} lists those it knows)`);
+        if (found === 'ambiguous') throw new UsageError(`sweep id prefix ${JSON.stringify(sweepId)} is ambiguous: give more characters (xp status --queue ${redactUrl(options.queue)} lists them)`);
+        if (found === null) throw new UsageError(`no sweep ${JSON.stringify(sweepId)} in ${redactUrl(options.queue)} (xp status --queue ${redactUrl(options.queue)} lists those it knows)`);
         const status = await readSweepStatus(queue, found);
         if (status.counts.failed > 0) ctx.exit(1);
         if (options.json) return ctx.stdout(`${JSON.stringify(status)}\n`);

@@ -1,7 +1,7 @@
 /** `xp sync`: deliver tracking writes spooled while an MLflow server was unreachable. */
 import path from 'node:path';
 import { Command } from 'commander';
-import { parseTrackingUri, syncSpool } from '@xp/tracking';
+import { parseTrackingUri, syncSpool, type UriCredentials } from '@xp/tracking';
 import { UsageError, type CliContext } from '../context.ts';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -11,7 +11,7 @@ export function register(program: Command, ctx: CliContext): void {
       'Replay the tracking writes spooled under .xp/spool/ while an MLflow server was unreachable. Safe to repeat: ' +
         'what was delivered is not sent again.',
     )
-    .option('--tracking-uri <uri>', 'only replay writes meant for this server (default: each spooled run to the server it was meant for)')
+    .option('--tracking-uri <uri>', 'only replay writes meant for this server, with the credentials of http://USER:PASSWORD@HOST:PORT if given (default: each spooled run to the server it was meant for; credentials from MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN)')
     .addHelpText(
       'after',
       '\nExit codes: 0 everything spooled was delivered (or nothing was spooled), also when a server without an artifact proxy ' +
@@ -20,12 +20,15 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (options: { trackingUri?: string }) => {
       let uri: string | undefined;
+      let credentials: UriCredentials | null = null;
       if (options.trackingUri) {
         const location = parseTrackingUri(options.trackingUri, ctx.cwd);
         if (location.kind !== 'server') throw new UsageError(`--tracking-uri ${options.trackingUri} is a file store; only writes to a server are ever spooled`);
+        // Spool files hold the server's address alone; the URI's user:password (if any) is sent only to it.
         uri = location.url;
+        credentials = location.credentials;
       }
-      const report = await syncSpool(uri, { cwd: ctx.cwd });
+      const report = await syncSpool(uri, { cwd: ctx.cwd, env: ctx.env, credentials });
       for (const file of report.delivered) ctx.stderr(`delivered ${file}\n`);
       for (const { file, error } of report.failed) ctx.stderr(`not delivered ${file}: ${error}\n`);
       for (const { file, paths, reason } of report.artifactsLeft) {

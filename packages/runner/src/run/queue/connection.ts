@@ -5,6 +5,7 @@
  * Redis that cannot be reached at all when a command starts is refused at once instead.
  */
 import { Redis } from 'ioredis';
+import { redactUrl } from '@xp/core';
 
 /** The BullMQ queue every xp job goes through, and the prefix of its keys and of xp's own beside them. */
 export const QUEUE_NAME = 'xp-jobs';
@@ -24,10 +25,10 @@ export function checkQueueUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new QueueConnectionError(`--queue ${JSON.stringify(url)} is not a URL: give redis://HOST:PORT`);
+    throw new QueueConnectionError(`--queue ${JSON.stringify(redactUrl(url))} is not a URL: give redis://HOST:PORT`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new QueueConnectionError(`--queue ${JSON.stringify(url)} is not a Redis URL: give redis://HOST:PORT (rediss:// for TLS)`);
+    throw new QueueConnectionError(`--queue ${JSON.stringify(redactUrl(url))} is not a Redis URL: give redis://HOST:PORT (rediss:// for TLS)`);
   }
   return url;
 }
@@ -41,15 +42,33 @@ export function queueConnection(url: string): Redis {
   });
 }
 
-/** Refuses a Redis that does not answer within `timeoutMs`, with what to do about it. */
+/** What Redis answers to a missing or wrong password (NOAUTH; WRONGPASS from Redis 6, ERR invalid password before). */
+const AUTH_REFUSED = /NOAUTH|WRONGPASS|invalid password|invalid username-password|AUTH.*without any password configured/i;
+
+/**
+ * Refuses a Redis that does not answer within `timeoutMs`, or refuses the URL's password, with what to
+ * do about it; the URL is shown with its password as *** (#26.4).
+ */
 export async function assertQueueReachable(url: string, timeoutMs = 5_000): Promise<void> {
   const probe = new Redis(checkQueueUrl(url), { maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, lazyConnect: true });
-  probe.on('error', () => undefined);
+  // A refused AUTH arrives as an 'error' event; connect() then fails only with "Connection is closed".
+  let refused: Error | undefined;
+  probe.on('error', (error: Error) => {
+    if (AUTH_REFUSED.test(error.message)) refused ??= error;
+  });
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new QueueConnectionError(`cannot reach Redis at ${url} (${(error as Error).message}): start it (redis-server --port PORT --appendonly yes) or fix --queue`);
+    const reason = refused ?? (AUTH_REFUSED.test((error as Error).message) ? (error as Error) : undefined);
+    if (reason) {
+      const hasPassword = new URL(url).password !== '';
+      throw new QueueConnectionError(
+        `authentication failed for Redis at ${redactUrl(url)} (${reason.message.split('\n')[0].replace(/\.$/, '')}): ` +
+          (hasPassword ? "fix the password in --queue redis://:PASSWORD@HOST:PORT (or user and password: redis://USER:PASSWORD@…)" : 'this Redis wants a password: give --queue redis://:PASSWORD@HOST:PORT'),
+      );
+    }
+    throw new QueueConnectionError(`cannot reach Redis at ${redactUrl(url)} (${(error as Error).message}): start it (redis-server --port PORT --appendonly yes) or fix --queue`);
   } finally {
     probe.disconnect();
   }

@@ -37,6 +37,8 @@ describe('--queue URLs', () => {
     expect(checkQueueUrl('rediss://user:pw@host:6380/2')).toBe('rediss://user:pw@host:6380/2');
     expect(() => checkQueueUrl('http://host:6379')).toThrow(QueueConnectionError);
     expect(() => checkQueueUrl('localhost:6379')).toThrow(/redis:\/\/HOST:PORT/);
+    // The refusal quotes the URL with its password as *** (#26.4).
+    expect(() => checkQueueUrl('http://:s3cret@host:6379')).toThrow('--queue "http://***@host:6379" is not a Redis URL');
   });
 });
 

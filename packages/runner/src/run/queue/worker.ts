@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { redactUrl } from '@xp/core';
 import { openTrackingStore, parseTrackingUri, resolveTrackingUri } from '@xp/tracking';
 import { jobContentHash } from '../job-hash.ts';
 import type { JobResult } from '../job.ts';
@@ -97,7 +98,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
   // A job is taken only once its process is warm: a worker still starting (Node, tsx, TensorFlow.js:
   // seconds, tens on a loaded machine) leaves the job to one that can start it now.
   await Promise.race([jobProcess.whenReady(), new Promise((resolve) => options.signal.addEventListener('abort', resolve, { once: true }))]);
-  options.log(`worker ${me} takes jobs from ${options.url}${options.exitWhenIdle ? ' until the queue is empty' : ''}`);
+  options.log(`worker ${me} takes jobs from ${redactUrl(options.url)}${options.exitWhenIdle ? ' until the queue is empty' : ''}`);
   const runningWorker = worker.run();
   try {
     await Promise.race([
