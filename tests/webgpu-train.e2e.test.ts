@@ -40,6 +40,20 @@ describe.runIf(ASKED)(title('xp on the webgpu backend'), () => {
   }, 620_000);
 });
 
+describe.runIf(ASKED)(title('auto and a CPU emulation'), () => {
+  it('xp bench --backend all does not time or take a CPU-emulated adapter (lavapipe), and says why', () => {
+    const env = { XP_NATIVE_CACHE: tempDir('xp-webgpu-cache-') };
+    const result = xp(['bench', SPEC, '--backend', 'all', '--json', '--batches', '1', '--warmup', '1'], { timeoutMs: 300_000, env });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout.trim().split('\n').pop()!) as { results: { backend: string }[]; unavailable: { backend: string; reason: string }[]; auto: { backend: string } };
+    // On a machine with a real GPU adapter webgpu is timed instead; CI's adapter is lavapipe.
+    if (report.results.some((r) => r.backend === 'webgpu')) return;
+    const webgpu = report.unavailable.find((u) => u.backend === 'webgpu');
+    expect(webgpu?.reason).toMatch(/CPU emulation, not a GPU\): auto never takes it/);
+    expect(report.auto.backend).not.toBe('webgpu');
+  }, 320_000);
+});
+
 describe.runIf(ASKED)(title('bench/gpu/pack.sh'), () => {
   it('packs Node, the project without dev dependencies, dawn.node, the Vulkan loader and MNIST into at most 64 MiB', () => {
     const result = spawnSync('bash', [join(REPO, 'bench/gpu/pack.sh'), '--dry-run'], { encoding: 'utf8', timeout: 900_000 });
