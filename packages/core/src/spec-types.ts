@@ -180,9 +180,9 @@ export interface ExperimentSpec {
    */
   seeds?: [number, ...number[]];
   /**
-   * TensorFlow.js backend. 'auto' takes tensorflow-gpu when TensorFlow uses a GPU (xp setup gpu), else between tensorflow (native CPU, xp setup native) and wasm (xp's engine, always installed) the faster for this model by a recorded measurement (native only if at least 10 % faster), else cpu.
+   * TensorFlow.js backend. 'auto' takes tensorflow-gpu when TensorFlow uses a GPU (xp setup gpu), else the fastest for this model by a recorded measurement of wasm (xp's engine, always installed), tensorflow (native CPU, xp setup native) and webgpu (TensorFlow.js's WebGPU backend on Dawn over Vulkan, xp setup webgpu; a candidate only where its adapter is a real GPU, not a CPU emulation such as lavapipe), each taken over wasm only if at least 10 % faster, else cpu.
    */
-  backend?: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend?: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   /**
    * Named values that other fields refer to as ${vars.NAME}. A field that is exactly '${vars.NAME}' takes the variable's value with its type; inside a longer string it is substituted as text. Sweeps may change vars like any other path (sweep.grid: {vars.c1: [16, 32]}).
    */

@@ -9,21 +9,26 @@
  * 'auto' here is the choice that needs no measurement: a native backend that actually uses a GPU,
  * else xp's wasm engine, else cpu. The native CPU backend is taken only when named, or when the
  * runner has measured it faster than the wasm engine for the model at hand (@xp/native's auto rule):
- * on small networks it is slower.
+ * on small networks it is slower. WebGPU (Dawn, `webgpu`) is like the native CPU backend here: taken
+ * only when named, or when the runner has measured it faster on an adapter that is a real GPU.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './wasm-kernels/register.ts';
+import { describeAdapter, installDawn, missingWebgpuPackages, probeAdapter, type AdapterInfo } from './webgpu/dawn.ts';
+import { findVulkan, vulkanProblems } from './webgpu/vulkan.ts';
 
-export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface SelectedBackend {
-  /** What was selected, in the request's vocabulary ('tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'). */
+  /** What was selected, in the request's vocabulary ('tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'). */
   name: Exclude<BackendRequest, 'auto'>;
   /** Cores one training process can keep busy on this backend. */
   threads: number;
+  /** webgpu: the adapter it computes on. */
+  adapter?: AdapterInfo;
 }
 
 /** A backend named explicitly is not installed or failed to start. */
@@ -147,6 +152,49 @@ async function tryWasm(): Promise<SelectedBackend> {
   return { name: 'wasm', threads: wasm.getThreadsCount() };
 }
 
+const WEBGPU_SETUP = 'npx xp setup webgpu';
+
+/**
+ * Whether `auto` should consider WebGPU: its packages are installed and Dawn finds an adapter that
+ * is a real GPU. Loads Dawn (not TensorFlow.js's backend); a CPU emulation such as lavapipe is
+ * correct but slower than the wasm engine, so it is never a candidate.
+ */
+export async function webgpuGpuAdapter(): Promise<AdapterInfo | undefined> {
+  if (missingWebgpuPackages().length > 0) return undefined;
+  try {
+    const adapter = await probeAdapter();
+    return adapter && !adapter.software ? adapter : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function tryWebgpu(): Promise<SelectedBackend> {
+  const missing = missingWebgpuPackages();
+  if (missing.length > 0) {
+    throw new BackendUnavailableError('webgpu', `backend 'webgpu' is not set up (${missing.join(' and ')} not installed): run \`${WEBGPU_SETUP}\``, WEBGPU_SETUP);
+  }
+  let adapter: AdapterInfo | undefined;
+  try {
+    await installDawn();
+    adapter = await probeAdapter();
+  } catch (err) {
+    throw new BackendUnavailableError('webgpu', `backend 'webgpu': Dawn (the npm package webgpu) failed to load (${(err as Error).message}); \`${WEBGPU_SETUP}\` says what is missing`, WEBGPU_SETUP, err);
+  }
+  if (!adapter) {
+    const problems = vulkanProblems(findVulkan());
+    const why = problems.length > 0 ? problems.join('; ') : 'a Vulkan driver is installed but Dawn refuses it (too old? Mesa before 23 is)';
+    throw new BackendUnavailableError('webgpu', `backend 'webgpu': Dawn finds no WebGPU adapter: ${why}`, WEBGPU_SETUP);
+  }
+  // The backend registers itself on import, and only where navigator.gpu exists (installDawn above).
+  const specifier: string = '@tensorflow/tfjs-backend-webgpu';
+  await import(specifier);
+  if (!(await activate('webgpu'))) {
+    throw new BackendUnavailableError('webgpu', `backend 'webgpu' did not start on ${describeAdapter(adapter)}; \`${WEBGPU_SETUP}\` runs its self-test`, WEBGPU_SETUP);
+  }
+  return { name: 'webgpu', threads: 1, adapter };
+}
+
 async function tryCpu(): Promise<SelectedBackend> {
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await activate('cpu'))) throw new BackendUnavailableError('cpu', "backend 'cpu' failed to initialize");
@@ -164,6 +212,7 @@ export async function selectBackend(requested: BackendRequest): Promise<Selected
   const attempt: Record<Exclude<BackendRequest, 'auto'>, () => Promise<SelectedBackend>> = {
     'tensorflow-gpu': () => tryNative('tensorflow-gpu'),
     tensorflow: () => tryNative('tensorflow'),
+    webgpu: tryWebgpu,
     wasm: tryWasm,
     cpu: tryCpu,
   };

@@ -4,11 +4,13 @@
  *
  * API for model layers and the training loop:
  *
- * - `selectBackend(request)` activates 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' or, for
+ * - `selectBackend(request)` activates 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' or, for
  *   'auto', the first that starts of AUTO_ORDER (a GPU actually used, then wasm, then cpu: the native
  *   CPU backend only by name, or when the runner measured it faster); throws
  *   `BackendUnavailableError` (with `.install`: the `xp setup` command) for an absent one.
  *   `nativeInstalled(kind)` says whether `xp setup` installed a native package, without loading it.
+ *   'webgpu' is TensorFlow.js's WebGPU backend on Dawn (npm `webgpu`, over Vulkan); `webgpuGpuAdapter()`
+ *   says whether its adapter is a real GPU (auto's condition; lavapipe and SwiftShader are not).
  *   On wasm it installs the engine's kernels (Conv2DBackpropFilter, which wasm lacks, as a direct
  *   WebAssembly-SIMD kernel; Conv2DBackpropInput as an XNNPACK forward convolution; faster
  *   MaxPoolGrad, Sum and a copy-free Identity), so stock tf ops and tf.layers models train there.
@@ -46,11 +48,14 @@ export {
   currentBackend,
   nativeInstalled,
   gpuCandidate,
+  webgpuGpuAdapter,
   AUTO_ORDER,
   BackendUnavailableError,
   type BackendRequest,
   type SelectedBackend,
 } from './backend.ts';
+export { describeAdapter, isSoftwareAdapter, missingWebgpuPackages, probeAdapter, WEBGPU_PACKAGES, type AdapterInfo } from './webgpu/dawn.ts';
+export { findVulkan, vulkanProblems, type VulkanStack } from './webgpu/vulkan.ts';
 export { reluBatchNorm, dropout2dMask, type ReluBatchNormOptions, type ReluBatchNormResult } from './ops.ts';
 export { registerWasmKernels } from './wasm-kernels/register.ts';
 export {

@@ -11,7 +11,8 @@ export async function valuesOn(backend: Exclude<BackendRequest, 'auto'>, fn: () 
 export async function outputsOn(backend: Exclude<BackendRequest, 'auto'>, fn: () => tf.Tensor[]): Promise<{ shape: number[]; values: Float32Array }[]> {
   await selectBackend(backend);
   const out = tf.tidy(fn);
-  const outputs = out.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+  // Asynchronous reads: webgpu's synchronous read needs a browser's OffscreenCanvas, which Node lacks.
+  const outputs = await Promise.all(out.map(async (t) => ({ shape: t.shape, values: (await t.data()) as Float32Array })));
   tf.dispose(out);
   return outputs;
 }

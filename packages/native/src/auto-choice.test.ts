@@ -37,7 +37,7 @@ describe('backend: auto', () => {
 
   it('measures once per model and machine, then decides from the record; remeasure replaces it', async () => {
     const env = { XP_NATIVE_CACHE: mkdtempSync(join(tmpdir(), 'xp-auto-')) };
-    const measure = vi.fn(async (backend: 'wasm' | 'tensorflow') => ({ msPerBatch: backend === 'wasm' ? 140 : 400, threads: 2, workers: backend === 'wasm' ? 2 : 1 }));
+    const measure = vi.fn(async (backend: string) => ({ msPerBatch: backend === 'wasm' ? 140 : 400, threads: 2, workers: backend === 'wasm' ? 2 : 1 }));
     const options = { presence: { gpu: false, nativeCpu: true, wasm: true }, key: 'model-a', label: 'a', env, measure, now: () => new Date('2026-11-25T20:00:00Z'), load: () => 1.5 };
     expect((await chooseAuto(options)).backend).toBe('wasm');
     expect(measure).toHaveBeenCalledTimes(2);
@@ -54,11 +54,32 @@ describe('backend: auto', () => {
     expect(measure).toHaveBeenCalledTimes(6);
   });
 
+  it('treats a WebGPU adapter that is a GPU like native CPU: measured against wasm, taken when clearly faster', async () => {
+    expect(decideAuto({ gpu: false, nativeCpu: false, wasm: true, webgpu: true })).toBe('measure');
+    // A record made before WebGPU was there does not decide for it.
+    expect(decideAuto({ gpu: false, nativeCpu: true, wasm: true, webgpu: true }, measured(137, 205))).toBe('measure');
+    const withGpu: Measurement = { ...measured(137, 205), webgpu: { msPerBatch: 20, threads: 1, workers: 1 } };
+    const d = decideByMeasurement(withGpu);
+    expect(d.backend).toBe('webgpu');
+    expect(d.reason).toContain('WebGPU is faster for this model: tensorflow 205 ms/step, wasm 137 ms/step, webgpu 20 ms/step');
+    // A slow adapter (lavapipe-like figures) keeps wasm.
+    const slow = decideByMeasurement({ key: 'k', label: 'l', measuredAt: '2026-12-02T10:00:00.000Z', load: 1, batches: 3, wasm: { msPerBatch: 137, threads: 2, workers: 2 }, webgpu: { msPerBatch: 4000, threads: 1, workers: 1 } });
+    expect(slow.backend).toBe('wasm');
+    expect(slow.reason).toContain('the wasm engine is faster');
+    const env = { XP_NATIVE_CACHE: mkdtempSync(join(tmpdir(), 'xp-auto-')) };
+    const measure = vi.fn(async (backend: string) => ({ msPerBatch: backend === 'wasm' ? 140 : 30, threads: 1, workers: 1 }));
+    const chosen = await chooseAuto({ presence: { gpu: false, nativeCpu: false, wasm: true, webgpu: true }, key: 'm', label: 'm', env, measure });
+    expect(chosen.backend).toBe('webgpu');
+    expect(measure.mock.calls.map((c) => c[0])).toEqual(['wasm', 'webgpu']);
+    expect(readMeasurement(measurementsFile(env), 'm')).not.toHaveProperty('tensorflow');
+  });
+
   it('a key changes with the model, the batch size and the workers setting', () => {
     const base = { model: { blocks: { a: ['relu'] } }, batchSize: 128, workers: 'auto', tensorflow: '2.21.0' };
     expect(measurementKey(base)).toBe(measurementKey({ ...base }));
     expect(measurementKey(base)).not.toBe(measurementKey({ ...base, batchSize: 64 }));
     expect(measurementKey(base)).not.toBe(measurementKey({ ...base, workers: 1 }));
+    expect(measurementKey(base)).not.toBe(measurementKey({ ...base, webgpu: 'NVIDIA H200' }));
     expect(measurementKey(base)).not.toBe(measurementKey({ ...base, model: { blocks: { a: ['relu', 'relu'] } } }));
   });
 });

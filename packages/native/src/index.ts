@@ -10,7 +10,8 @@
  *   against the cpu backend, train one step.
  * - `chooseAuto({presence, key, measure, …})` / `decideAuto` / `decideByMeasurement`: the rule
  *   `backend: auto` follows (a GPU; else native CPU against the wasm engine by a recorded
- *   measurement of the model, native only if ≥ 10 % faster), and the measurements it keeps.
+ *   measurement of the model, native only if ≥ 10 % faster; WebGPU likewise where its adapter is a
+ *   real GPU), and the measurements it keeps.
  * - `installedNative(target)`: the stamp of what `xp setup` built here (versions, wheels).
  */
 export { setupNative, SETUP_STEPS, type SetupOptions, type SetupResult, type SetupEvent } from './setup.ts';
@@ -31,6 +32,7 @@ export {
   type AutoDecision,
   type ChooseOptions,
   type Measurement,
+  type MeasuredBackend,
   type Presence,
   type StepTime,
 } from './auto-choice.ts';

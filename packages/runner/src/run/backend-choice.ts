@@ -9,7 +9,7 @@ import { UsageError } from '../cli/context.ts';
 
 export type BackendName = NonNullable<ExperimentSpec['backend']>;
 
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export function checkBackendName(name: string | undefined): void {
   if (name !== undefined && !BACKEND_NAMES.includes(name as BackendName)) {

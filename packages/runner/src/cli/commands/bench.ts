@@ -78,6 +78,15 @@ export function register(program: Command, ctx: CliContext): void {
     });
 }
 
+/** Why `--backend all` timed no WebGPU: not installed, no adapter, or one that only emulates a GPU. */
+async function webgpuAbsence(): Promise<string> {
+  const { missingWebgpuPackages, probeAdapter, describeAdapter } = await import('@xp/engine');
+  if (missingWebgpuPackages().length > 0) return 'not set up (npx xp setup webgpu)';
+  const adapter = await probeAdapter().catch(() => undefined);
+  if (!adapter) return 'no WebGPU adapter (npx xp setup webgpu says what is missing)';
+  return `its adapter is ${describeAdapter(adapter)}: auto never takes it; time it with --backend webgpu`;
+}
+
 /**
  * `--backend all`: every backend `auto` can choose that is set up here, timed on the spec's model
  * (the pure-JavaScript cpu backend is left out: auto never prefers it over wasm), fastest first, then
@@ -112,6 +121,7 @@ async function benchAll(ctx: CliContext, spec: ResolvedCnnSpec, variantName: str
     rows.push({ backend: 'wasm', result: await benchSpecTraining(spec, { batches: options.batches, warmup: options.warmup, workers: options.workers }) });
   }
   if (!nativeInstalled('tensorflow')) rows.push({ backend: 'tensorflow', unavailable: 'not set up (npx xp setup native)' });
+  if (!rows.some((r) => r.backend === 'webgpu')) rows.push({ backend: 'webgpu', unavailable: await webgpuAbsence() });
   if (nativeInstalled('tensorflow-gpu') && !gpuCandidate()) rows.push({ backend: 'tensorflow-gpu', unavailable: 'set up, but no NVIDIA driver is loaded' });
   const timed = rows.filter((r): r is { backend: string; result: SpecBenchResult } => r.result !== undefined).sort((a, b) => a.result.msPerBatch - b.result.msPerBatch);
   const fastest = timed[0];
