@@ -7,13 +7,36 @@ import { closest, distance } from 'fastest-levenshtein';
 import type { SourceLocation, SpecIssue } from './errors.ts';
 import { firstUnsafeChar } from './printable.ts';
 import { describeValue } from './source.ts';
+import { BUILT_IN_FIELDS, isPluginKindName, splitPluginSpec, validatePluginFields } from './plugin-kinds.ts';
 import { experimentSchema, validateAgainstSchema } from './schema.ts';
 
 export type PathLocator = (path: readonly (string | number)[], keyOf?: boolean) => SourceLocation | undefined;
 
 /** Validates `spec` (filling defaults in place) and returns its issues, located with `locate`. */
 export function validateSpec(spec: unknown, locate: PathLocator): SpecIssue[] {
+  const kind = spec !== null && typeof spec === 'object' ? (spec as Record<string, unknown>).kind : undefined;
+  if (isPluginKindName(kind)) return [...nonFiniteNumbers(spec, locate), ...validatePluginSpec(spec as Record<string, unknown>, kind, locate)];
   return [...nonFiniteNumbers(spec, locate), ...schemaErrorsToIssues(validateAgainstSchema(spec), spec, locate)];
+}
+
+/**
+ * A plugin kind's spec: the shared fields against the core schema, the rest against the plugin's own
+ * fragment (./plugin-kinds.ts), both located in the same file. Defaults of both are filled in place.
+ */
+function validatePluginSpec(spec: Record<string, unknown>, kind: string, locate: PathLocator): SpecIssue[] {
+  const { common, own } = splitPluginSpec(spec);
+  const reserved: SpecIssue[] = Object.keys(own)
+    .filter((key) => (BUILT_IN_FIELDS as readonly string[]).includes(key))
+    .map((key) => ({ path: key, message: `'${key}' belongs to xp's built-in kinds, not to the plugin kind '${kind}'`, expected: "the plugin's own fields (named other than the built-in kinds' fields)", found: `'${key}'`, location: locate([key], true) }));
+  if (reserved.length > 0) return reserved;
+  const commonIssues = schemaErrorsToIssues(validateAgainstSchema(common), common, locate);
+  const ownErrors = validatePluginFields(kind, own);
+  Object.assign(spec, common, own);
+  if (ownErrors === undefined) {
+    const issue: SpecIssue = { path: 'kind', message: `the plugin kind '${kind}' is not loaded`, expected: "a plugin kind named by the spec file's own 'kind:' (xp loads it from there before validating)", found: `'${kind}'`, location: locate(['kind']) };
+    return [...commonIssues, issue];
+  }
+  return [...commonIssues, ...schemaErrorsToIssues(ownErrors, own, locate)];
 }
 
 /** YAML can say .inf and .nan, JSON Schema cannot refuse them: no spec value may be infinite or NaN. */
