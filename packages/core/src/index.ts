@@ -11,7 +11,7 @@ export { validateSpec } from './validate.ts';
 export { asResolved, cnnSpecOf, commandSpecOf, toySpecOf, ALWAYS_PRESENT, AUGMENT_PRESENT, CNN_PRESENT, COMMAND_PRESENT, SCHEDULE_PRESENT, TOY_PRESENT, type ResolvedAugment, type ResolvedCnnSpec, type ResolvedCommandSpec, type ResolvedPluginSpec, type ResolvedSchedule, type ResolvedSpec, type ResolvedToySpec } from './resolved-spec.ts';
 export { experimentSchema, subschemaAt, SCHEMA_PATH } from './schema.ts';
 export { flattenToDotted, setPath, parsePath, type PathSegment } from './paths.ts';
-export { parseSpecText, readSpecSource, MAX_ALIAS_COUNT, MAX_SPEC_BYTES } from './source.ts';
+export { locateInSource, parseSpecText, readSpecSource, MAX_ALIAS_COUNT, MAX_SPEC_BYTES } from './source.ts';
 export { MAX_NESTING_DEPTH } from './nesting.ts';
 export { parseSeedsOption, requiredPassingSeeds, seedsOf, SeedsOptionError, withSeed } from './seeds.ts';
 export { firstUnsafeChar, printable, terminalSafe, UNSAFE_CHAR } from './printable.ts';
