@@ -35,7 +35,8 @@ export class PluginKindError extends Error {
  */
 export async function loadSpecPluginKind(file: string): Promise<void> {
   const specFile = resolve(file);
-  const parsed = readSpecSource(specFile);
+  // Read as named, so that the location reads as loading's own do.
+  const parsed = readSpecSource(file);
   if (!parsed.ok) return;
   const value = parsed.source.value;
   const kind = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).kind : undefined;
