@@ -16,7 +16,18 @@ export type PathLocator = (path: readonly (string | number)[], keyOf?: boolean) 
 export function validateSpec(spec: unknown, locate: PathLocator): SpecIssue[] {
   const kind = spec !== null && typeof spec === 'object' ? (spec as Record<string, unknown>).kind : undefined;
   if (isPluginKindName(kind)) return [...nonFiniteNumbers(spec, locate), ...validatePluginSpec(spec as Record<string, unknown>, kind, locate)];
-  return [...nonFiniteNumbers(spec, locate), ...schemaErrorsToIssues(validateAgainstSchema(spec), spec, locate)];
+  return [...nonFiniteNumbers(spec, locate), ...schemaErrorsToIssues(validateAgainstSchema(spec), spec, locate).map((issue) => (issue.path === 'kind' ? kindIssue(issue, kind) : issue))];
+}
+
+const BUILT_IN_KINDS = ['toy-mlp', 'cnn-classifier', 'command'];
+
+/** An unknown kind: the plugin alternative said in words (not as the schema's pattern), and "did you mean" for a misspelt built-in. */
+function kindIssue(issue: SpecIssue, kind: unknown): SpecIssue {
+  if (issue.message !== 'not an allowed value') return issue;
+  const expected = `one of ${BUILT_IN_KINDS.map((k) => `"${k}"`).join(', ')}, or a plugin kind: a module path relative to the spec (./kinds/my-kind.ts) or an npm package named xp-kind-*`;
+  const suggestion = typeof kind === 'string' ? closest(kind, BUILT_IN_KINDS) : undefined;
+  const hint = suggestion !== undefined && typeof kind === 'string' && isCloseTo(kind, suggestion) ? `did you mean '${suggestion}'?` : issue.hint;
+  return { ...issue, expected, ...(hint === undefined ? {} : { hint }) };
 }
 
 /**
