@@ -47,7 +47,7 @@ function validatePluginSpec(spec: Record<string, unknown>, kind: string, locate:
     const issue: SpecIssue = { path: 'kind', message: `the plugin kind '${kind}' is not loaded`, expected: "a plugin kind named by the spec file's own 'kind:' (xp loads it from there before validating)", found: `'${kind}'`, location: locate(['kind']) };
     return [...commonIssues, issue];
   }
-  return [...commonIssues, ...schemaErrorsToIssues(ownErrors, own, locate)];
+  return [...commonIssues, ...schemaErrorsToIssues(ownErrors, own, locate)].sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
 }
 
 /** YAML can say .inf and .nan, JSON Schema cannot refuse them: no spec value may be infinite or NaN. */
