@@ -1,14 +1,17 @@
 /**
  * Kinds as plugins (issue #21 item 2): a kind of the user's own, named in the spec by a module path
  * (tests/fixtures/plugin-kind/linear-kind.ts, relative to the spec) or an xp-kind-* package, goes
- * through validate, plan, summary, run (in-process and --jobs 2 children) and compare like a built-in
+ * through validate, plan, summary, run (in-process, --jobs 2 children, a real Redis queue and one
+ * `xp worker`) and compare like a built-in
  * kind; and the bad inputs: a missing module, a module that exports no kind, another API version, a
  * misspelt plugin field, a package that is not installed.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempDir, xp } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisSkipReason, startRedisServer, type RedisServer } from './fixtures/redis-server.ts';
+import { REPO, tempDir, XP_BIN, xp } from './helpers.ts';
 
 const FIXTURES = join(REPO, 'tests/fixtures/plugin-kind');
 const LINE = join(FIXTURES, 'line.yaml');
@@ -155,4 +158,49 @@ describe('bad plugin kinds: exit 2 at the spec kind, before any run', () => {
     expect(result.stderr).toContain('spec.yaml:5:1');
     expect(result.stderr).toContain("'train' belongs to xp's built-in kinds");
   });
+});
+
+const redisSkip = redisSkipReason();
+describe.skipIf(redisSkip !== null)(`a plugin kind through the queue${redisSkip ? ` (skipped: ${redisSkip})` : ''}`, () => {
+  const dir = tempDir('xp-plugin-queue-');
+  let redis: RedisServer;
+  beforeAll(async () => {
+    mkdirSync(join(dir, 'redis'));
+    redis = await startRedisServer(join(dir, 'redis'));
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.kill();
+  });
+
+  it("a worker's job process imports the plugin from the job's spec file and runs it", async () => {
+    const tracking = join(dir, 'mlruns');
+    const env = { ...process.env, MLFLOW_TRACKING_URI: '' };
+    const sweep = spawn(process.execPath, [XP_BIN, 'run', LINE, '--json', '--queue', redis.url, '--shared-store', '--tracking-uri', tracking], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    sweep.stdout!.on('data', (chunk) => (stdout += chunk));
+    sweep.stderr!.on('data', (chunk) => (stderr += chunk));
+    const sweepExit = new Promise<number | null>((resolve) => sweep.on('exit', resolve));
+    // Started once the jobs are queued: with --exit-when-idle an earlier worker would find the queue empty and leave.
+    const deadline = Date.now() + 120_000;
+    while (!stderr.includes('enqueued') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const worker = spawn(process.execPath, [XP_BIN, 'worker', '--queue', redis.url, '--tracking-uri', tracking, '--exit-when-idle'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let workerOutput = '';
+    worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
+    worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
+    try {
+      const code = await sweepExit;
+      expect(code, `${stderr}\n--- worker ---\n${workerOutput}`).toBe(1);
+      const report = reportOf(stdout);
+      expect(report.variants.map((v) => [v.variant, v.verdict])).toEqual([
+        ['lr=0.5', 'passed'],
+        ['lr=0.05', 'failed'],
+      ]);
+      expect(report.runs.find((r) => r.name === 'lr=0.5_seed=1')?.metrics.mse).toBeLessThan(0.01);
+      expect(workerOutput).toContain('[lr=0.5_seed=1] passed');
+    } finally {
+      worker.kill('SIGTERM');
+      sweep.kill('SIGTERM');
+    }
+  }, 240_000);
 });
