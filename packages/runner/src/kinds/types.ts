@@ -1,7 +1,7 @@
 /**
- * What an experiment kind (toy-mlp, cnn-classifier, command) provides to the runner. `xp validate`,
- * `xp plan`, `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up
- * by the spec's `kind` in ./registry.ts.
+ * What an experiment kind (toy-mlp, cnn-classifier, command, or a plugin: ./plugins.ts) provides to the
+ * runner. `xp validate`, `xp plan`, `xp summary`, `xp run` and `xp compare` talk to kinds only through
+ * this interface, looked up by the spec's `kind` in ./registry.ts.
  *
  * Kind API version 1 (KIND_API_VERSION). A change that a kind written against it would notice (a
  * required member added, a member's meaning changed) raises the version; optional additions do not.
