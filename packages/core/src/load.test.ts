@@ -169,7 +169,8 @@ describe('bad input is refused with its location, what was expected and what was
 
   it('unknown kind and a non-mapping document', () => {
     const [kind] = issuesOf('name: x\nkind: rnn\n');
-    expect(kind).toMatchObject({ path: 'kind', message: 'not an allowed value', expected: 'one of "toy-mlp", "cnn-classifier", "command"' });
+    expect(kind).toMatchObject({ path: 'kind', message: 'not an allowed value', expected: 'one of "toy-mlp", "cnn-classifier", "command", or a plugin kind: a module path relative to the spec (./kinds/my-kind.ts) or an npm package named xp-kind-*' });
+    expect(issuesOf('name: x\nkind: toy-mpl\n')[0].hint).toBe("did you mean 'toy-mlp'?");
     const [list] = issuesOf('- a\n- b\n');
     expect(list).toMatchObject({ message: 'the spec must be a mapping of keys to values', found: 'a list of 2' });
   });

@@ -9,6 +9,7 @@
  * schema fails that test until it is listed here, and with it the type. Defaults of parts that are
  * themselves optional (a schedule's gamma, a layer's stride) are filled in whenever the part is there.
  */
+import type { BUILT_IN_FIELDS, COMMON_FIELDS, PluginKindName } from './plugin-kinds.ts';
 import type { ExperimentSpec } from './spec-types.ts';
 
 /** Present in every resolved spec. */
@@ -58,8 +59,17 @@ export type ResolvedCnnSpec = WithPresent<ExperimentSpec & { kind: 'cnn-classifi
   data: Omit<CnnData, 'augment'> & { augment?: ResolvedAugment };
 };
 export type ResolvedCommandSpec = WithPresent<ExperimentSpec & { kind: 'command' }, (typeof COMMAND_PRESENT)[number]>;
+/**
+ * A plugin kind's spec (./plugin-kinds.ts): the shared fields as the core schema types them. The
+ * plugin's own fields are not typed here (its fragment checked them; the plugin reads the spec as its
+ * own type); the built-in kinds' fields are absent (BUILT_IN_FIELDS), so code that reads
+ * `spec.train?.lr` of any spec stays typed.
+ */
+export type ResolvedPluginSpec = WithPresent<Pick<ExperimentSpec, Exclude<(typeof COMMON_FIELDS)[number], 'kind'>> & { kind: PluginKindName }, (typeof ALWAYS_PRESENT)[number]> & {
+  [Field in (typeof BUILT_IN_FIELDS)[number]]?: undefined;
+};
 /** A loaded spec of any kind; `spec.kind` tells them apart. */
-export type ResolvedSpec = ResolvedToySpec | ResolvedCnnSpec | ResolvedCommandSpec;
+export type ResolvedSpec = ResolvedToySpec | ResolvedCnnSpec | ResolvedCommandSpec | ResolvedPluginSpec;
 
 /**
  * Asserts what loading guarantees: validation filled the defaults in. Only loading (./load.ts) and

@@ -14,7 +14,7 @@ export async function renderSpecTypes(): Promise<string> {
   prefixItemsToTuples(schema);
   return compile(schema, 'ExperimentSpec', {
     bannerComment:
-      '/* Generated from schemas/experiment.schema.json by packages/core/scripts/gen-types.ts. Do not edit: edit the schema and run `npm run gen:types -w packages/core`. */',
+      '/* Generated from schemas/experiment.schema.json by packages/core/scripts/gen-types.ts. Do not edit: edit the schema and run `npm run gen:types -w packages/core`. */\n\nimport type { PluginKindName } from \'./plugin-kinds.ts\';',
     additionalProperties: false,
     style: { singleQuote: true },
     unreachableDefinitions: false,

@@ -1,5 +1,7 @@
 /* Generated from schemas/experiment.schema.json by packages/core/scripts/gen-types.ts. Do not edit: edit the schema and run `npm run gen:types -w packages/core`. */
 
+import type {PluginKindName} from './plugin-kinds.ts';
+
 /**
  * A finite number (not .inf or .nan).
  */
@@ -129,9 +131,9 @@ export interface ExperimentSpec {
    */
   description?: string;
   /**
-   * Which experiment handler runs the spec: 'toy-mlp' is the 2-2-2 sigmoid network trained by hand-derived backpropagation (Part I); 'cnn-classifier' trains a convolutional network on an image dataset (Part II); 'command' runs a program of your own once per variant and seed (see 'command').
+   * Which experiment handler runs the spec: 'toy-mlp' is the 2-2-2 sigmoid network trained by hand-derived backpropagation (Part I); 'cnn-classifier' trains a convolutional network on an image dataset (Part II); 'command' runs a program of your own once per variant and seed (see 'command'). Anything else names a plugin kind of your own: a module path relative to the spec ('./kinds/my-kind.ts', '../x.mjs', or absolute) or an npm package named xp-kind-* (or @scope/xp-kind-*) that exports an ExperimentKind with its fields' JSON Schema (README: 'Your own kind (plugin)').
    */
-  kind: 'toy-mlp' | 'cnn-classifier' | 'command';
+  kind: ('toy-mlp' | 'cnn-classifier' | 'command') | PluginKindName;
   /**
    * kind 'command': the program to run once per variant and seed, as an argv list (never a shell string): [python3, train.py, --lr, '${params.lr}', --seed, '${seed}']. ${path} takes any resolved value of the spec (params.lr, seed, name, train.epochs...); the first item is looked up on PATH unless it holds a '/'. The program reports metrics as JSON lines on stdout ({"step": 3, "metrics": {"test_accuracy": 0.99}}) or through mlflow (MLFLOW_RUN_ID is set).
    *

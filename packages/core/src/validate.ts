@@ -7,13 +7,47 @@ import { closest, distance } from 'fastest-levenshtein';
 import type { SourceLocation, SpecIssue } from './errors.ts';
 import { firstUnsafeChar } from './printable.ts';
 import { describeValue } from './source.ts';
+import { BUILT_IN_FIELDS, isPluginKindName, splitPluginSpec, validatePluginFields } from './plugin-kinds.ts';
 import { experimentSchema, validateAgainstSchema } from './schema.ts';
 
 export type PathLocator = (path: readonly (string | number)[], keyOf?: boolean) => SourceLocation | undefined;
 
 /** Validates `spec` (filling defaults in place) and returns its issues, located with `locate`. */
 export function validateSpec(spec: unknown, locate: PathLocator): SpecIssue[] {
-  return [...nonFiniteNumbers(spec, locate), ...schemaErrorsToIssues(validateAgainstSchema(spec), spec, locate)];
+  const kind = spec !== null && typeof spec === 'object' ? (spec as Record<string, unknown>).kind : undefined;
+  if (isPluginKindName(kind)) return [...nonFiniteNumbers(spec, locate), ...validatePluginSpec(spec as Record<string, unknown>, kind, locate)];
+  return [...nonFiniteNumbers(spec, locate), ...schemaErrorsToIssues(validateAgainstSchema(spec), spec, locate).map((issue) => (issue.path === 'kind' ? kindIssue(issue, kind) : issue))];
+}
+
+const BUILT_IN_KINDS = ['toy-mlp', 'cnn-classifier', 'command'];
+
+/** An unknown kind: the plugin alternative said in words (not as the schema's pattern), and "did you mean" for a misspelt built-in. */
+function kindIssue(issue: SpecIssue, kind: unknown): SpecIssue {
+  if (issue.message !== 'not an allowed value') return issue;
+  const expected = `one of ${BUILT_IN_KINDS.map((k) => `"${k}"`).join(', ')}, or a plugin kind: a module path relative to the spec (./kinds/my-kind.ts) or an npm package named xp-kind-*`;
+  const suggestion = typeof kind === 'string' ? closest(kind, BUILT_IN_KINDS) : undefined;
+  const hint = suggestion !== undefined && typeof kind === 'string' && isCloseTo(kind, suggestion) ? `did you mean '${suggestion}'?` : issue.hint;
+  return { ...issue, expected, ...(hint === undefined ? {} : { hint }) };
+}
+
+/**
+ * A plugin kind's spec: the shared fields against the core schema, the rest against the plugin's own
+ * fragment (./plugin-kinds.ts), both located in the same file. Defaults of both are filled in place.
+ */
+function validatePluginSpec(spec: Record<string, unknown>, kind: string, locate: PathLocator): SpecIssue[] {
+  const { common, own } = splitPluginSpec(spec);
+  const reserved: SpecIssue[] = Object.keys(own)
+    .filter((key) => (BUILT_IN_FIELDS as readonly string[]).includes(key))
+    .map((key) => ({ path: key, message: `'${key}' belongs to xp's built-in kinds, not to the plugin kind '${kind}'`, expected: "the plugin's own fields (named other than the built-in kinds' fields)", found: `'${key}'`, location: locate([key], true) }));
+  if (reserved.length > 0) return reserved;
+  const commonIssues = schemaErrorsToIssues(validateAgainstSchema(common), common, locate);
+  const ownErrors = validatePluginFields(kind, own);
+  Object.assign(spec, common, own);
+  if (ownErrors === undefined) {
+    const issue: SpecIssue = { path: 'kind', message: `the plugin kind '${kind}' is not loaded`, expected: "a plugin kind named by the spec file's own 'kind:' (xp loads it from there before validating)", found: `'${kind}'`, location: locate(['kind']) };
+    return [...commonIssues, issue];
+  }
+  return [...commonIssues, ...schemaErrorsToIssues(ownErrors, own, locate)].sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
 }
 
 /** YAML can say .inf and .nan, JSON Schema cannot refuse them: no spec value may be infinite or NaN. */

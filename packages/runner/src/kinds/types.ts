@@ -1,12 +1,12 @@
 /**
- * What an experiment kind (toy-mlp, cnn-classifier, command) provides to the runner. `xp validate`,
- * `xp plan`, `xp summary`, `xp run` and `xp compare` talk to kinds only through this interface, looked up
- * by the spec's `kind` in ./registry.ts.
+ * What an experiment kind (toy-mlp, cnn-classifier, command, or a plugin: ./plugins.ts) provides to the
+ * runner. `xp validate`, `xp plan`, `xp summary`, `xp run` and `xp compare` talk to kinds only through
+ * this interface, looked up by the spec's `kind` in ./registry.ts.
  *
  * Kind API version 1 (KIND_API_VERSION). A change that a kind written against it would notice (a
  * required member added, a member's meaning changed) raises the version; optional additions do not.
  */
-import type { ExperimentSpec, ResolvedSpec, SpecIssue } from '@xp/core';
+import type { ResolvedSpec, SpecIssue } from '@xp/core';
 import type { TrackedRun } from '@xp/tracking';
 
 /** The version of this interface (see the header). */
@@ -79,7 +79,16 @@ export interface SweepResult {
 }
 
 export interface ExperimentKind {
-  kind: ExperimentSpec['kind'];
+  /** The kind's own name (a plugin's may differ from the spec's `kind` text it is registered under). */
+  kind: string;
+  /** A plugin kind: the KIND_API_VERSION it was written against (./plugins.ts refuses another). */
+  apiVersion?: number;
+  /**
+   * A plugin kind: the JSON Schema of its own top-level fields (properties, required, defaults;
+   * additionalProperties: false catches a misspelt field). The shared fields (name, seeds, sweep,
+   * constraints, tracking...) are the core schema's. Built-in kinds' fields are in the core schema.
+   */
+  schema?: Record<string, unknown>;
   /** Direction of every metric the kind logs, so comparisons know which end is best. */
   metricDirections: Record<string, MetricDirection>;
   /** The metric `xp compare` sorts by unless told otherwise. */

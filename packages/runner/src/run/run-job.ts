@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenToDotted, redactDeep, redactSecrets, secretsFromEnv } from '@xp/core';
 import type { MetricPoint, TrackedRun, TrackingStore } from '@xp/tracking';
+import { ensureKind } from '../kinds/plugins.ts';
 import { kindOf } from '../kinds/registry.ts';
 import type { RunOutcome } from '../kinds/types.ts';
 import { overBudgetMessage } from '../verdict/budget.ts';
@@ -74,6 +75,8 @@ export async function runJob(job: Job, ctx: JobContext): Promise<RanJob> {
   } else {
     ctx.log(`── ${name} ──`);
     try {
+      // A child process or a queue worker imports a plugin kind here, from the job's spec file.
+      await ensureKind(spec.kind, job.specFile);
       outcome = await kindOf(spec).run({
         spec,
         variantName: job.variant,

@@ -5,6 +5,7 @@
 import { addVariantIssue, firstUnsafeChar, loadExperiment, SpecError, type LoadedExperiment, type LoadOptions, type SourceLocation, type SpecIssue, type Variant } from '@xp/core';
 import type { CnnModelSpec } from '@xp/models/cnn/layers';
 import { summarizeModel } from '@xp/models/cnn/summary';
+import { loadSpecPluginKind } from '../kinds/plugins.ts';
 import { kindOf } from '../kinds/registry.ts';
 import type { StaticCheck } from '../kinds/types.ts';
 import { withinBudget } from '../verdict/budget.ts';
@@ -21,6 +22,7 @@ export interface CheckedExperiment {
 }
 
 export async function loadAndCheck(file: string, options: LoadOptions): Promise<CheckedExperiment> {
+  await loadSpecPluginKind(file);
   const experiment = loadExperiment(file, options);
   const issues: SpecIssue[] = [];
   const variants: CheckedVariant[] = [];
