@@ -167,6 +167,10 @@ export interface ExperimentSpec {
    */
   paramsCommand?: [string, ...string[]];
   /**
+   * kind 'command': more files the program reads, or folders of them (relative to cwd), for the run cache: a run is reused only while these, and the files named in command and paramsCommand (train.py), hold the same bytes. List what the script imports or opens by itself (model.py, a data folder); dot-files and __pycache__ folders are left out.
+   */
+  inputs?: string[];
+  /**
    * kind 'command': seconds between the SIGTERM a stop (the scheduler's, Ctrl-C, a worker's shutdown) sends and the SIGKILL that follows if the program is still running. Default: 10.
    */
   stopGrace?: number;

@@ -13,6 +13,11 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, s
 import { join } from 'node:path';
 import type { PixelSet } from './pixels.ts';
 
+/** Where decoded datasets (and remembered content keys) are cached: XP_DATASET_CACHE, else .xp/cache/datasets/ under the working directory. */
+export function datasetCacheDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return env.XP_DATASET_CACHE ?? join(cwd, '.xp', 'cache', 'datasets');
+}
+
 /** Bumped when the entry layout or a decoder's output changes, so old entries are not read. */
 const CACHE_FORMAT = 1;
 

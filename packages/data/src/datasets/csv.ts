@@ -69,6 +69,7 @@ async function load(request: DatasetRequest): Promise<LoadedDataset> {
     files: testFile === null ? { train: trainFile } : { train: trainFile, test: testFile },
     skipped: { count: 0, examples: [] },
     fromCache,
+    contentKey: key ?? contentKey('csv', settings, files),
   };
 }
 

@@ -193,4 +193,42 @@ describe('mnist', () => {
   });
 });
 
+describe("a loaded dataset's content key (the runner's run cache keys jobs by it)", () => {
+  it('is the same for the same files, cache or none, and changes with one byte of one file, for idx, csv and image-folder', async () => {
+    const copy = join(root, 'keyed');
+    cpSync(join(root, 'idx'), join(copy, 'idx'), { recursive: true });
+    cpSync(csvTrain, join(copy, 'train.csv'));
+    cpSync(join(folder, 'train'), join(copy, 'digits'), { recursive: true });
+    const flipLastPixel = (file: string) => {
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 1] ^= 1;
+      writeFileSync(file, bytes);
+    };
+    const otherDigit = (file: string) => {
+      const text = readFileSync(file, 'utf8');
+      const at = text.search(/\d\s*$/);
+      writeFileSync(file, `${text.slice(0, at)}${text[at] === '0' ? '1' : '0'}${text.slice(at + 1)}`);
+    };
+    const threes = join(copy, 'digits', '3');
+    const anotherImage = (file: string) => writeFileSync(file, readFileSync(join(copy, 'digits', '5', readdirSync(join(copy, 'digits', '5'))[0])));
+    const cases: Array<[Partial<DatasetSpec>, () => void]> = [
+      [
+        { dataset: 'idx', train: { images: idxTrain.images.replace(root, copy), labels: idxTrain.labels.replace(root, copy) }, test: { images: idxTest.images.replace(root, copy), labels: idxTest.labels.replace(root, copy) } },
+        () => flipLastPixel(idxTrain.images.replace(root, copy)),
+      ],
+      [{ dataset: 'csv', train: join(copy, 'train.csv'), testSplit: 0.2 }, () => otherDigit(join(copy, 'train.csv'))],
+      [{ dataset: 'image-folder', train: join(copy, 'digits'), testSplit: 0.2 }, () => anotherImage(join(threes, readdirSync(threes)[0]))],
+    ];
+    for (const [spec, change] of cases) {
+      const key = (await loadDataset(request(spec))).contentKey;
+      expect(key, spec.dataset).toMatch(/^[0-9a-f]{64}$/);
+      expect((await loadDataset(request(spec))).contentKey, spec.dataset).toBe(key);
+      expect((await loadDataset({ ...request(spec), cacheDirectory: null })).contentKey, spec.dataset).toBe(key);
+      change();
+      expect((await loadDataset(request(spec))).contentKey, spec.dataset).not.toBe(key);
+    }
+    expect((await loadDataset(request({ dataset: 'mnist', trainLimit: 10, testLimit: 10 }))).contentKey).toBeUndefined();
+  });
+});
+
 rmSync(join(root, 'never'), { force: true, recursive: true });

@@ -6,6 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { IdxFileError, readIdxImages, readIdxLabels } from '../idx.ts';
+import { contentKey } from './cache.ts';
 import { DatasetError } from '../mnist.ts';
 import { classesOf, finishDataset, fitPixelSet, type PixelSet } from './pixels.ts';
 import type { DatasetKind, DatasetRequest, IdxPair, LoadedDataset } from './types.ts';
@@ -56,6 +57,13 @@ async function load(request: DatasetRequest): Promise<LoadedDataset> {
     files: { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels },
     skipped: { count: 0, examples: [] },
     fromCache: false,
+    // No decoded entry to key, but the run cache needs the files' key (hashed once per stat fingerprint).
+    contentKey: contentKey('idx', {}, [
+      { name: 'train.images', path: train.images },
+      { name: 'train.labels', path: train.labels },
+      { name: 'test.images', path: test.images },
+      { name: 'test.labels', path: test.labels },
+    ], request.cacheDirectory ?? undefined),
   };
 }
 

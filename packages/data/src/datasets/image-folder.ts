@@ -144,6 +144,7 @@ async function load(request: DatasetRequest): Promise<LoadedDataset> {
     files: test === null ? { train: train.root } : { train: train.root, test: test.root },
     skipped,
     fromCache,
+    contentKey: key ?? contentKey('image-folder', settings, files),
   };
 }
 

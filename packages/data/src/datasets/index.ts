@@ -3,7 +3,6 @@
  * here. Each one's fields are its `$defs/dataset-<name>` fragment in schemas/experiment.schema.json
  * (selected by an if/then on data.dataset); registry.test.ts fails when the two lists part.
  */
-import { join } from 'node:path';
 import { csvDataset } from './csv.ts';
 import { idxDataset } from './idx.ts';
 import { imageFolderDataset } from './image-folder.ts';
@@ -17,10 +16,7 @@ export const DATASET_KINDS: Readonly<Record<string, DatasetKind>> = {
   csv: csvDataset,
 };
 
-/** Where decoded datasets are cached: XP_DATASET_CACHE, else .xp/cache/datasets/ under the working directory. */
-export function datasetCacheDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return env.XP_DATASET_CACHE ?? join(cwd, '.xp', 'cache', 'datasets');
-}
+export { datasetCacheDirectory } from './cache.ts';
 
 /**
  * One load per request in a process: the kind check loads (so bad data is an error before training)

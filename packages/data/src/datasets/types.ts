@@ -65,6 +65,12 @@ export interface LoadedDataset {
   skipped: { count: number; examples: string[] };
   /** True when the decoded pixels came from the dataset cache. */
   fromCache: boolean;
+  /**
+   * A SHA-256 over the files read and the settings that change their pixels (./cache.ts contentKey):
+   * another file's bytes, another key. The runner's run cache keys a job by it. Absent for mnist,
+   * whose files are the package's and the same for every spec.
+   */
+  contentKey?: string;
 }
 
 /** What is known of a dataset without training: enough to check the model against it. */

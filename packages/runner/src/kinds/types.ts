@@ -26,6 +26,8 @@ export interface KindCheck {
 export interface StaticCheck extends KindCheck {
   /** True where no budget is set. An over-budget variant becomes a failed run, never trained. */
   withinBudget: boolean;
+  /** The kind's inputsKey for the variant (ExperimentKind.inputsKey), when it has one and the checks passed. */
+  inputsKey?: string;
 }
 
 export interface RunContext {
@@ -101,6 +103,13 @@ export interface ExperimentKind {
    * other than mnist, so that bad data is an error before training; command looks up its program).
    */
   check(spec: ResolvedSpec, locate: Locator, where?: CheckPlace): Promise<KindCheck> | KindCheck;
+  /**
+   * A content key of the files the variant reads beyond its spec (a dataset's images, a command's
+   * script), or undefined where it reads none: it enters the job's content hash (../run/job-hash.ts),
+   * so the run cache and the queue's dedupe tell an edited file from the one a finished run read.
+   * Called where the static checks run (../run/static-checks.ts), after a check without issues.
+   */
+  inputsKey?(spec: ResolvedSpec, where: CheckPlace): Promise<string | undefined>;
   /** Human-readable model summary for `xp summary`, or null where the kind has none. */
   summary?(spec: ResolvedSpec): string | null;
   run(context: RunContext): Promise<RunOutcome>;

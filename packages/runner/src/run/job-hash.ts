@@ -8,6 +8,12 @@
  * result: the parent run, the experiment's id on one server, the tracking URI, the spec file's path
  * and text (a comment changes the text, not the job), the sweep's tags, the cores it gets, and the
  * backend asked for (a faster backend computes the same network).
+ *
+ * A kind whose results depend on files beyond the spec (a dataset folder, a user's train.py) gives
+ * their content key (ExperimentKind.inputsKey, computed with the static checks), carried in the job
+ * as `inputsKey`: an edited image or script makes another job. It enters the hash only when there is
+ * one, so a job without (toy-mlp, mnist) hashes byte for byte as before inputsKey existed, and the
+ * runs already recorded stay found.
  */
 import { createHash } from 'node:crypto';
 import type { Job } from './job.ts';
@@ -15,8 +21,10 @@ import type { Job } from './job.ts';
 /** The tag every run carries: its job's content hash. */
 export const TAG_JOB_HASH = 'xp.jobHash';
 
-export function jobContentHash(job: Pick<Job, 'spec' | 'name' | 'variant'>): string {
-  return createHash('sha256').update(canonicalJson({ spec: job.spec, name: job.name, variant: job.variant })).digest('hex');
+export function jobContentHash(job: Pick<Job, 'spec' | 'name' | 'variant' | 'inputsKey'>): string {
+  const content: Record<string, unknown> = { spec: job.spec, name: job.name, variant: job.variant };
+  if (job.inputsKey !== undefined) content.inputsKey = job.inputsKey;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 
 /** JSON with every object's keys sorted, so the same content always hashes the same. */

@@ -21,6 +21,12 @@ export interface Job {
   groupChoices?: Record<string, string>;
   /** Where the spec file was (absolute): relative data paths resolve from its directory. */
   specFile: string;
+  /**
+   * The content key of the files the job reads beyond the spec (ExperimentKind.inputsKey: a dataset's
+   * files, a command's script), taken with the static checks; part of the job's content hash
+   * (./job-hash.ts). Absent where the kind reads nothing beyond the spec (toy-mlp, mnist).
+   */
+  inputsKey?: string;
   /** The static checks' verdict (parameter count, budget), made before any job ran. */
   check: Pick<StaticCheck, 'params' | 'withinBudget'>;
   experimentId: string;

@@ -1,6 +1,7 @@
 /**
  * The run cache, as DVC's: before a job runs, its experiment is searched for a FINISHED run of the
- * same content (the xp.jobHash tag, ./job-hash.ts) made by the same xp version. Where there is one,
+ * same content (the xp.jobHash tag, ./job-hash.ts: the resolved spec, and the content key of the files
+ * it reads beyond the spec where its kind has one) made by the same xp version. Where there is one,
  * the job is not trained: it is reported as cached, with that run's id and metrics. `xp run --force`
  * goes around the cache.
  *
@@ -99,8 +100,11 @@ export async function cachedRunsOfPlan(checked: Pick<CheckedExperiment, 'experim
   const experiment = await reader.findExperiment(experimentName);
   const byName = new Map<string, RunRecord>();
   if (!experiment) return byName;
-  const specs = new Map(checked.variants.map(({ variant }) => [variant.name, variant.spec]));
-  const planned = gridJobs(checked).map((job) => ({ ...job, hash: jobContentHash({ ...job, spec: withSeed(specs.get(job.variant)!, job.seed) }) }));
+  const byVariant = new Map(checked.variants.map(({ variant, check }) => [variant.name, { spec: variant.spec, inputsKey: check.inputsKey }]));
+  const planned = gridJobs(checked).map((job) => {
+    const { spec, inputsKey } = byVariant.get(job.variant)!;
+    return { ...job, hash: jobContentHash({ ...job, spec: withSeed(spec, job.seed), inputsKey }) };
+  });
   const cached = await findCachedRuns(reader, experiment.experimentId, planned.map((job) => job.hash));
   for (const job of planned) {
     const run = cached.get(job.hash);

@@ -119,21 +119,25 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepReport> {
     const { made, tags: ownTags, ...identity } = proposed;
     if (made) variantsByName.set(proposed.variant, made);
     const { variant, check } = made ?? variantsByName.get(proposed.variant)!;
-    return {
+    const job: Job = {
       ...identity,
       spec: withSeed(variant.spec, proposed.seed),
       specText: variant.composed.text,
       ...(variant.composed.composed ? { composedFrom: variant.composed.files.map(({ file, sha256 }) => ({ file, sha256 })), groupChoices: variant.composed.choices } : {}),
       specFile,
       check: { params: check.params, withinBudget: check.withinBudget },
+      ...(check.inputsKey === undefined ? {} : { inputsKey: check.inputsKey }),
       experimentId,
       parentRunId,
       trackingUri: options.trackingUri,
       backend: options.backend,
-      tags: { ...commonTags, ...ownTags, [TAG_JOB_HASH]: jobContentHash({ spec: withSeed(variant.spec, proposed.seed), name: proposed.name, variant: proposed.variant }) },
+      tags: { ...commonTags, ...ownTags },
       cpuShare: Math.max(1, Math.floor((options.cores ?? 1) / jobsAtOnce)),
       resumeFrom: options.resumeFrom,
     };
+    // The tag the run cache finds the run by: the same hash every other lookup makes of this job.
+    job.tags[TAG_JOB_HASH] = jobContentHash(job);
+    return job;
   };
 
   const first = (await sweeper.propose()) ?? [];

@@ -39,8 +39,12 @@ export async function loadAndCheck(file: string, options: LoadOptions): Promise<
 
 /** One variant's kind checks and budget verdict: each loaded variant's, and each trial a search makes later. */
 export async function checkVariant(variant: Variant, specFile: string): Promise<StaticCheck> {
-  const found = await kindOf(variant.spec).check(variant.spec, (path) => variant.locate(path), { specFile });
-  return { ...found, withinBudget: withinBudget(found.params, variant.spec.constraints) };
+  const kind = kindOf(variant.spec);
+  const found = await kind.check(variant.spec, (path) => variant.locate(path), { specFile });
+  // Keyed here, once per variant, so that every place that hashes the job (the sweep, `xp plan`, the
+  // queue's dedupe, a worker's cache lookup) reads the same key from the job instead of the disk.
+  const inputsKey = found.issues.length === 0 && kind.inputsKey ? await kind.inputsKey(variant.spec, { specFile }) : undefined;
+  return { ...found, withinBudget: withinBudget(found.params, variant.spec.constraints), ...(inputsKey === undefined ? {} : { inputsKey }) };
 }
 
 /** "19,816 params (budget 19,999)" or "over budget: 21,354 params > 19,999". */

@@ -23,6 +23,15 @@ export const cnnClassifierKind: ExperimentKind = {
   primaryMetric: 'test_accuracy',
   curveMetric: 'test_accuracy',
   check: (spec, locate, where) => checkCnnSpec(cnnSpecOf(spec), locate, where?.specFile),
+  // The dataset's content key (@xp/data): the check loaded it already, and loads are kept per process,
+  // so this reads nothing again. mnist's files are the package's, the same for every spec: no key, and
+  // an mnist job's hash is what it was before datasets had keys.
+  inputsKey: async (resolved, where) => {
+    const spec = cnnSpecOf(resolved);
+    if (spec.data.dataset === 'mnist') return undefined;
+    const { loadTrainingData } = await import('./train/data.ts');
+    return (await loadTrainingData(spec, where.specFile)).contentKey;
+  },
   summary(spec: ResolvedSpec): string | null {
     return formatSummary(summarizeModel(modelWithClasses(cnnSpecOf(spec))));
   },

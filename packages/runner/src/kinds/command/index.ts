@@ -11,7 +11,10 @@
  * - metrics: JSON lines on stdout (./metric-lines.ts) or mlflow.log_metric (./mlflow-logged.ts), each
  *   in the run once, each a report for the sweep's scheduler;
  * - a stop: SIGTERM, then SIGKILL after `stopGrace` seconds; exit 0 is a finished run judged by its
- *   constraints, anything else a failed run with the stderr tail as its message.
+ *   constraints, anything else a failed run with the stderr tail as its message;
+ * - the run cache: a finished run stands for a new one while the spec and the files its argv names
+ *   (train.py), its paramsSchema and its `inputs` hold the same bytes (./inputs-key.ts). Modules the
+ *   script imports are not followed: list them in `inputs`, or `xp run --force`.
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +30,7 @@ import { resolveInvocation } from './interpolate.ts';
 import { MlflowLoggedMetrics } from './mlflow-logged.ts';
 import { countParams } from './params-count.ts';
 import { paramsSchemaIssues } from './params-schema.ts';
+import { commandInputsKey, missingInputs } from './inputs-key.ts';
 import { findProgram } from './program.ts';
 import { runProgram } from './run-program.ts';
 
@@ -87,6 +91,9 @@ async function check(resolved: ResolvedSpec, locate: Locator, where?: CheckPlace
   const program = findProgram(invocation.argv[0], cwd, searchPath(invocation.env));
   if ('missing' in program) issues.push({ path: 'command.0', message: `the program ${program.missing}`, expected: 'an installed program, or a path to one', found: invocation.argv[0], location: locate(['command', 0]) });
   if (spec.paramsSchema !== undefined) issues.push(...paramsSchemaIssues(spec.params, spec.paramsSchema, dirname(where.specFile), locate));
+  for (const missing of missingInputs(spec, cwd)) {
+    issues.push({ path: `inputs.${missing.index}`, message: `${missing.path} does not exist`, expected: "a file or folder the program reads, relative to cwd", found: missing.item, location: locate(['inputs', missing.index]) });
+  }
   if (spec.paramsCommand === undefined || issues.length > 0) return { params: null, issues };
 
   const counting = resolveInvocation(spec, 'paramsCommand', locate);
@@ -252,6 +259,10 @@ export const commandKind: ExperimentKind = {
   primaryMetric: 'test_accuracy',
   curveMetric: 'test_accuracy',
   check,
+  inputsKey: async (resolved, where) => {
+    const spec = commandSpecOf(resolved);
+    return commandInputsKey(spec, programDir(where.specFile, spec), where.specFile);
+  },
   summary: (resolved) => {
     const spec = commandSpecOf(resolved);
     return `a program of your own: ${spec.command.join(' ')}${spec.paramsCommand ? `\nparameters counted by: ${spec.paramsCommand.join(' ')}` : ''}`;

@@ -24,6 +24,13 @@ describe('queue job ids', () => {
     expect(queueJobId(job('pending:toy', 0.5))).toMatch(/^epending_toy-[0-9a-f]{40}$/);
   });
 
+  it('tell a job whose files changed (another inputsKey) from the one queued before, as the worker\'s cache lookup does', () => {
+    const edited = { ...job('12', 0.5), inputsKey: 'a'.repeat(64) };
+    expect(queueJobId(edited)).not.toBe(queueJobId(job('12', 0.5)));
+    expect(queueJobId(edited)).not.toBe(queueJobId({ ...edited, inputsKey: 'b'.repeat(64) }));
+    expect(queueJobId(edited)).toBe(`e12-${jobContentHash(edited).slice(0, 40)}`);
+  });
+
   it('name a sweep by its jobs', () => {
     expect(sweepIdOf(['a', 'b'])).toBe(sweepIdOf(['a', 'b']));
     expect(sweepIdOf(['a', 'b'])).not.toBe(sweepIdOf(['a', 'c']));

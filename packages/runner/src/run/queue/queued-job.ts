@@ -33,7 +33,7 @@ export const HANDED_BACK = 'xp:handed-back';
 /** How many times a job that fails by itself (a bug, bad data) is tried in all before it ends as an error. */
 export const JOB_ATTEMPTS = 3;
 
-export function queueJobId(job: Pick<Job, 'spec' | 'name' | 'variant' | 'experimentId'>): string {
+export function queueJobId(job: Pick<Job, 'spec' | 'name' | 'variant' | 'inputsKey' | 'experimentId'>): string {
   // BullMQ takes any id but a bare integer or one with ':'; the hash is hex, the experiment id is not trusted.
   return `e${job.experimentId.replace(/[^\w-]/g, '_')}-${jobContentHash(job).slice(0, 40)}`;
 }
