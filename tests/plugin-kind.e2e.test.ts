@@ -7,7 +7,7 @@
  * misspelt plugin field, a package that is not installed.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisSkipReason, startRedisServer, type RedisServer } from './fixtures/redis-server.ts';
@@ -107,6 +107,25 @@ describe('a plugin kind by package name', () => {
     const result = xp(['run', file, '--json', '--tracking-uri', join(dir, 'mlruns')], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(reportOf(result.stdout).runs.map((r) => r.status)).toEqual(['passed']);
+  });
+});
+
+describe("the run cache and a plugin kind's code", () => {
+  it('answers a rerun from the cache, and trains again once the module changes', () => {
+    const dir = tempDir('xp-plugin-cache-');
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    const module = join(dir, 'linear-kind.ts');
+    writeFileSync(module, readFileSync(join(FIXTURES, 'linear-kind.ts'), 'utf8'));
+    const { file } = specWith(module);
+    const run = () => {
+      const result = xp(['run', file, '--json', '--tracking-uri', join(dir, 'mlruns')], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      return reportOf(result.stdout).runs[0] as Report['runs'][number] & { cached?: boolean };
+    };
+    expect(run().cached).toBeUndefined();
+    expect(run().cached).toBe(true);
+    writeFileSync(module, `${readFileSync(module, 'utf8')}\n// edited: the cache must not stand for this code\n`);
+    expect(run().cached).toBeUndefined();
   });
 });
 

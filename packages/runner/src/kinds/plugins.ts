@@ -5,7 +5,8 @@
  * and kindOf finds it, synchronously, everywhere after. Launchers' child processes and queue workers
  * import it again from the job's spec file before they run the job (ensureKind).
  */
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -80,12 +81,28 @@ export async function loadPluginKind(kind: PluginKindName, specFile: string): Pr
     throw new PluginKindError(`the plugin kind '${plugin.kind}' (${file}) was written for kind API version ${String(plugin.apiVersion)}; this xp has version ${KIND_API_VERSION}`, `apiVersion: ${KIND_API_VERSION}`, `apiVersion: ${String(plugin.apiVersion)}`);
   }
   try {
-    registerKind(kind, plugin);
+    registerKind(kind, withModuleInInputsKey(plugin, file));
   } catch (error) {
     throw new PluginKindError(`the plugin kind '${plugin.kind}' (${file}) has a schema that does not compile: ${(error as Error).message}`, 'a JSON Schema (draft 2020-12) for its fields', 'an invalid schema');
   }
   loadedFrom.set(kind, file);
   return plugin;
+}
+
+/**
+ * The run cache must train again when the plugin's code changes, as it does for a command kind's script:
+ * the module file's bytes join whatever inputs key the plugin gives itself. Only the entry module is
+ * hashed; modules it imports are not followed (a plugin that spans files can add them in its own inputsKey).
+ */
+function withModuleInInputsKey(plugin: ExperimentKind, file: string): ExperimentKind {
+  const own = plugin.inputsKey?.bind(plugin);
+  return Object.assign(Object.create(plugin) as ExperimentKind, {
+    inputsKey: async (spec: Parameters<NonNullable<ExperimentKind['inputsKey']>>[0], where: Parameters<NonNullable<ExperimentKind['inputsKey']>>[1]) => {
+      const code = createHash('sha256').update(readFileSync(file)).digest('hex');
+      const theirs = own ? await own(spec, where) : undefined;
+      return theirs === undefined ? `plugin:${code}` : `plugin:${code}:${theirs}`;
+    },
+  });
 }
 
 function moduleFile(kind: PluginKindName, specFile: string): string {
