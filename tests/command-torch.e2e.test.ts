@@ -46,4 +46,23 @@ describe('the PyTorch seed network as a command', () => {
     expect(compared.code, compared.stderr).toBe(0);
     expect(compared.stdout).toMatch(/torch-seed-net.*passed.*19816/);
   }, 500_000);
+
+  it("xp compare shows the PyTorch runs next to xp's own runs of the same network, by kind", () => {
+    const tracking = join(tempDir('xp-torch-beside-'), 'mlruns');
+    const experiment = ['--set', 'tracking.experiment=seed-net', '--tracking-uri', tracking];
+    const torch = xp(['run', SPEC, ...experiment, '--set', 'params.epochs=1', '--set', 'constraints.metrics.test_accuracy.min=0'], { timeoutMs: 300_000 });
+    expect(torch.code, torch.stderr).toBe(0);
+    const cnn = xp(['run', 'experiments/cnn-19816.yaml', ...experiment, '--set', 'data.trainLimit=500', '--set', 'data.testLimit=200', '--set', 'train.epochs=1', '--set', 'constraints.minTestAccuracy=0'], { timeoutMs: 300_000 });
+    expect(cnn.code, cnn.stderr).toBe(0);
+    const compared = xp(['compare', '--experiment', 'seed-net', '--all', '--format', 'json', '--tracking-uri', tracking]);
+    expect(compared.code, compared.stderr).toBe(0);
+    const report = JSON.parse(compared.stdout) as { varied: string[]; groups: Array<{ variant: string }>; runs: Array<{ variant: string; paramCount: number | null }> };
+    expect(report.groups.map((g) => g.variant).sort()).toEqual(['cnn-19816', 'torch-seed-net']);
+    // Each kind's own configuration is not a column: the kind is, and what a sweep varied within one.
+    expect(report.varied).toEqual(['kind']);
+    expect(new Set(report.runs.map((r) => r.paramCount))).toEqual(new Set([19816]));
+    const table = xp(['compare', '--experiment', 'seed-net', '--all', '--tracking-uri', tracking]);
+    expect(table.stdout).toMatch(/torch-seed-net.*command/);
+    expect(table.stdout).toMatch(/cnn-19816.*cnn-classifier/);
+  }, 600_000);
 });

@@ -234,9 +234,19 @@ function lastStep(history: readonly { step: number; value: number }[]): number |
 /** The seed is not a varied param: every run of a multi-seed sweep has its own, shown in its own column. */
 const NOT_VARIED = new Set(['seed']);
 
-function variedParams(runs: RunRecord[]): string[] {
-  const keys = new Set(runs.flatMap((run) => Object.keys(run.params)));
-  return [...keys].filter((key) => !NOT_VARIED.has(key) && new Set(runs.map((run) => run.params[key])).size > 1).sort();
+/**
+ * The params that differ between the runs. Runs of several kinds side by side (a PyTorch `command` next
+ * to xp's own CNN of the same network) differ in every field one kind has and the other lacks: that is
+ * each kind's configuration, not what was varied. Over several kinds a param counts where it differs
+ * between runs of one kind, and `kind` itself, so the table shows the kind and what each sweep varied.
+ */
+export function variedParams(runs: readonly Pick<RunRecord, 'params'>[]): string[] {
+  const differs = (group: readonly Pick<RunRecord, 'params'>[], key: string) => new Set(group.map((run) => run.params[key])).size > 1;
+  const keys = [...new Set(runs.flatMap((run) => Object.keys(run.params)))].filter((key) => !NOT_VARIED.has(key));
+  const byKind = new Map<string | undefined, Pick<RunRecord, 'params'>[]>();
+  for (const run of runs) byKind.set(run.params.kind, [...(byKind.get(run.params.kind) ?? []), run]);
+  if (byKind.size <= 1) return keys.filter((key) => differs(runs, key)).sort();
+  return keys.filter((key) => key === 'kind' || [...byKind.values()].some((group) => differs(group, key))).sort();
 }
 
 /** Missing and NaN values sort last whichever the direction. */
