@@ -48,7 +48,10 @@ tar -xzf "$tarball" -C "$STAGE/node/bin" --strip-components=2 package/bin/node
 # resolved it here (npm ls lists every package a production install would have).
 mkdir -p "$STAGE/xp"
 git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$STAGE/xp"
-{ npm ls --omit=dev --all --parseable 2>/dev/null || true; } | sort -u | grep "^$ROOT/node_modules/" | sed "s#^$ROOT/##" > "$STAGE/modules.txt"
+# Left out: @tensorflow/tfjs-node, which `xp setup native` adds beside the lockfile's tree with
+# libtensorflow in its deps/ (hundreds of MB); the GPU machine trains on webgpu, not on it.
+{ npm ls --omit=dev --all --parseable 2>/dev/null || true; } | sort -u | grep "^$ROOT/node_modules/" | sed "s#^$ROOT/##" \
+  | grep -v '^node_modules/@tensorflow/tfjs-node\(/\|$\)' > "$STAGE/modules.txt"
 tar -cf - -T "$STAGE/modules.txt" | tar -xf - -C "$STAGE/xp"
 # The workspace packages are links into packages/ (npm ls names their targets, which are tracked files).
 tar -cf - node_modules/@xp | tar -xf - -C "$STAGE/xp"

@@ -15,8 +15,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './wasm-kernels/register.ts';
+import { relaxedSimdAvailable, setFusedMultiplyAdd } from './wasm-kernels/simd.ts';
 import { describeAdapter, installDawn, missingWebgpuPackages, probeAdapter, type AdapterInfo } from './webgpu/dawn.ts';
 import { findVulkan, vulkanProblems } from './webgpu/vulkan.ts';
 
@@ -137,6 +139,16 @@ function cpuCount(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
+/**
+ * XP_WASM_FMA=1: the convolution kernels multiply-add with relaxed SIMD's fused instruction. Node 20's
+ * V8 compiles relaxed SIMD only behind a flag, which is set here, before the first kernel is built
+ * (flags are per process, so worker threads see it too); newer Node releases have it on.
+ */
+function useFusedMultiplyAdd(): void {
+  if (!relaxedSimdAvailable()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  setFusedMultiplyAdd(true);
+}
+
 async function tryWasm(): Promise<SelectedBackend> {
   let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
   try {
@@ -149,6 +161,7 @@ async function tryWasm(): Promise<SelectedBackend> {
     throw new BackendUnavailableError('wasm', "backend 'wasm' failed to initialize");
   }
   registerWasmKernels();
+  if (process.env.XP_WASM_FMA === '1') useFusedMultiplyAdd();
   return { name: 'wasm', threads: wasm.getThreadsCount() };
 }
 

@@ -34,6 +34,12 @@ export const CONV_CASES: readonly ConvCase[] = [
   { n: 2, h: 9, w: 9, ci: 4, co: 8, k: 3, s: 2, pad: 'same' },
   { n: 3, h: 10, w: 11, ci: 3, co: 12, k: 3, s: 2, pad: 'valid' },
   { n: 2, h: 8, w: 8, ci: 6, co: 48, k: 1, s: 2, pad: 'valid' },
+  // Widths past 16 that are not multiples of 16: groups of 16 plus a 4-, 8- or 12-channel rest,
+  // each with its own pixel and channel tiles (simd.ts, channelGroups).
+  { n: 2, h: 9, w: 9, ci: 52, co: 20, k: 3, s: 1, pad: 'same' },
+  { n: 2, h: 8, w: 9, ci: 20, co: 52, k: 3, s: 1, pad: 'valid' },
+  { n: 3, h: 7, w: 7, ci: 9, co: 104, k: 3, s: 1, pad: 'same' },
+  { n: 2, h: 9, w: 10, ci: 12, co: 44, k: 3, s: 2, pad: 'same' },
 ];
 
 /** Conv2D forward and both gradients, and the fused op with bias and ReLU (forward, three gradients) as the layers use it. */

@@ -5,7 +5,7 @@
  * copy of the input with zero borders, so the inner loop has no bounds checks.
  */
 import { backend_util } from '@tensorflow/tfjs-core';
-import { convGroup, convRow } from './simd.ts';
+import { convRow } from './simd.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
 
 export interface DirectConvSpec {
@@ -70,14 +70,13 @@ export function directConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: Te
   const wBase = backend.getMemoryOffset(w.dataId);
   const outBase = backend.getMemoryOffset(out.dataId);
   const biasBase = bias ? backend.getMemoryOffset(bias.dataId) : 0;
-  const group = convGroup(co);
   const inRow = Wp * ci * 4;
   const { outH, outW, strideH } = spec;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < outH; oy++) {
       const inp = inBase + (b * Hp + oy * strideH) * inRow;
       const o = outBase + (b * outH + oy) * outW * co * 4;
-      for (let g = 0; g < co; g += group) row(inp, wBase + g * 4, o + g * 4, outW, inRow, biasBase + g * 4);
+      row(inp, wBase, o, outW, inRow, biasBase);
     }
   }
   if (padded !== x) backend.disposeData(padded.dataId);

@@ -16,7 +16,7 @@
  * transpose falls on the smaller tensor; both were 0–10 % slower.
  */
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { filterGradGroup, filterGradRow } from './simd.ts';
+import { filterGradRow, type FilterGradRow } from './simd.ts';
 import { call, dispose, f32, xnnConv, type TensorInfo, type Wasm } from './util.ts';
 
 interface Attrs {
@@ -83,8 +83,7 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
  * (no transposes, no weight packing), so it beats the XNNPACK route whenever that route's
  * transposes and per-call packing of a batch-sized "filter" dominate.
  */
-function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo,
-  row: (x: number, dy: number, count: number, xStride: number, acc: number) => void): TensorInfo {
+function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, row: FilterGradRow): TensorInfo {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const out = backend.makeOutput([fh, fw, ci, co], 'float32');
@@ -95,7 +94,6 @@ function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util
   const pt = padInfo.top;
   const pl = padInfo.left;
   const xStride = sw * ci * 4;
-  const group = filterGradGroup(co);
   // Output columns whose input column ox·sw + kw − pl is inside the image, per kw.
   const ox0 = new Int32Array(fw);
   const ox1 = new Int32Array(fw);
@@ -113,10 +111,7 @@ function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util
         for (let kw = 0; kw < fw; kw++) {
           const count = ox1[kw] - ox0[kw];
           if (count <= 0) continue;
-          for (let g = 0; g < co; g += group) {
-            row(xRow + (ox0[kw] * sw + kw - pl) * ci * 4, dyRow + (ox0[kw] * co + g) * 4, count, xStride,
-              wBase + ((kh * fw + kw) * ci * co + g) * 4);
-          }
+          row(xRow + (ox0[kw] * sw + kw - pl) * ci * 4, dyRow + ox0[kw] * co * 4, count, xStride, wBase + (kh * fw + kw) * ci * co * 4);
         }
       }
     }

@@ -118,6 +118,46 @@ function wasmModule(functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
   ]);
 }
 
+/**
+ * acc + a·b on four lanes: f32x4.mul then f32x4.add, or, where fused multiply-add is switched on
+ * (`setFusedMultiplyAdd`), relaxed SIMD's f32x4.relaxed_madd, one instruction (vfmadd on x86 with
+ * FMA) that rounds once instead of twice, so results differ from the plain path in the last bits.
+ */
+function multiplyAdd(acc: number[], a: number[], b: number[]): number[] {
+  return fused ? [...a, ...b, ...acc, ...simd(F32X4_RELAXED_MADD)] : [...acc, ...a, ...b, ...simd(F32X4_MUL), ...simd(F32X4_ADD)];
+}
+
+const F32X4_RELAXED_MADD = 0x105;
+let fused = false;
+const fmaKey = () => (fused ? ':fma' : '');
+
+/** A one-instruction module that uses relaxed_madd: it validates only where the runtime has relaxed SIMD. */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, V128, V128, V128, 0x01, V128,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/** Whether this runtime compiles relaxed SIMD (Node 20 needs V8's flag, which `enableRelaxedSimd` sets). */
+export function relaxedSimdAvailable(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+/**
+ * Switches the convolution kernels' multiply-adds to relaxed SIMD's fused f32x4.relaxed_madd (for
+ * kernels built from now on), or back. Returns whether they are fused now: false where the runtime
+ * has no relaxed SIMD.
+ */
+export function setFusedMultiplyAdd(on: boolean): boolean {
+  fused = on && relaxedSimdAvailable();
+  return fused;
+}
+
+export function fusedMultiplyAdd(): boolean {
+  return fused;
+}
+
 const modules = new Map<string, WebAssembly.Module>();
 const instancesByMemory = new WeakMap<WebAssembly.Memory, Map<string, WebAssembly.Exports>>();
 
@@ -217,22 +257,40 @@ export function simdLoops(backend: Wasm, channels: number, relu: boolean): SimdL
 
 /**
  * Inner loop of the direct filter gradient (./conv2d-backprop-filter.ts):
- *   acc[ci][g + c] += Σ_{j<count} x[j·xStride + ci] · dy[j·Co + g + c]   for ci < Ci, c < G,
- * i.e. one filter tap's contribution from one row of output pixels to a group of G output
- * channels. Tiles of 2 input channels × G/4 vectors (G ≤ 16) keep the accumulators and one dy
- * pixel in SIMD registers; each dy vector loaded serves two multiply-adds.
+ *   acc[ci][c] += Σ_{j<count} x[j·xStride + ci] · dy[j·Co + c]   for ci < Ci, c < Co,
+ * i.e. one filter tap's contribution from one row of output pixels, over every output channel.
+ * Inside, the output channels go in groups of at most 16 (`channelGroups`); tiles of T
+ * input channels × G/4 vectors keep the accumulators and one dy pixel in SIMD registers, and each
+ * dy vector loaded serves T multiply-adds.
  */
 export type FilterGradRow = (x: number, dy: number, count: number, xStride: number, acc: number) => void;
 
-/** Output channels per row-kernel call. */
-export function filterGradGroup(co: number): number {
-  return co > 16 && co % 16 === 0 ? 16 : co;
+/**
+ * How `co` output channels (a multiple of 4) are split for the row kernels: groups of 16, then what
+ * is left (4, 8 or 12). Channel counts that are not a multiple of 16 used to make one group of all
+ * of them, whose accumulators (2 × co/4 vectors) no longer fit in the 16 SIMD registers: at 52 or
+ * 104 channels V8 spilled every one of them to the stack on every multiply-add.
+ */
+export function channelGroups(co: number): { start: number; size: number }[] {
+  if (co <= 16) return [{ start: 0, size: co }];
+  const groups: { start: number; size: number }[] = [];
+  for (let start = 0; start < co; start += 16) groups.push({ start, size: Math.min(16, co - start) });
+  return groups;
 }
 
-function buildFilterGrad(ci: number, co: number): Uint8Array<ArrayBuffer> {
-  const G = filterGradGroup(co);
+/**
+ * Input channels per filter-gradient tile for a group of V vectors: accumulators (T·V) plus V dy
+ * vectors plus T splats stay within the 16 registers; T must divide Ci.
+ */
+function filterGradTile(ci: number, V: number): number {
+  const want = V >= 3 ? 2 : V === 2 ? 4 : 6;
+  for (let t = want; t > 1; t--) if (ci % t === 0) return t;
+  return 1;
+}
+
+function buildFilterGrad(ci: number, co: number, G: number): Uint8Array<ArrayBuffer> {
   const V = G / 4;
-  const T = ci % 2 === 0 ? 2 : 1;
+  const T = filterGradTile(ci, V);
   // params: 0 x, 1 dy, 2 count, 3 xStride, 4 acc; i32 locals: 5 tiles left, 6 j, 7 xp, 8 dp, 9 ap, 10 xt
   const [TILES, J, XP, DP, AP, XT] = [5, 6, 7, 8, 9, 10];
   const acc = (a: number, k: number) => 11 + a * V + k;
@@ -254,7 +312,7 @@ function buildFilterGrad(ci: number, co: number): Uint8Array<ArrayBuffer> {
     ...Array.from({ length: V }, (_, k) => [...get(DP), ...load(16 * k), ...set(dv(k))]).flat(),
     ...Array.from({ length: T }, (_, a) => [...get(XP), ...f32load(4 * a), ...simd(0x13), ...set(xs(a))]).flat(),
     ...tile((a, k) => [
-      ...get(acc(a, k)), ...get(xs(a)), ...get(dv(k)), ...simd(F32X4_MUL), ...simd(F32X4_ADD), ...set(acc(a, k)),
+      ...multiplyAdd(get(acc(a, k)), get(xs(a)), get(dv(k))), ...set(acc(a, k)),
     ]),
     ...get(XP), ...get(3), I32_ADD, ...set(XP),
     ...get(DP), ...i32c(co * 4), I32_ADD, ...set(DP),
@@ -277,8 +335,17 @@ function buildFilterGrad(ci: number, co: number): Uint8Array<ArrayBuffer> {
 /** The filter-gradient row kernel for Ci→Co channels (Co a multiple of 4), or null. */
 export function filterGradRow(backend: Wasm, ci: number, co: number): FilterGradRow | null {
   if (co % 4 !== 0 || co === 0 || ci === 0) return null;
-  const exports = instantiateOnHeap(backend, `fg:${ci}:${co}`, () => buildFilterGrad(ci, co));
-  return exports && (exports.row as FilterGradRow);
+  const rows: FilterGradRow[] = [];
+  for (const { start, size } of channelGroups(co)) {
+    const exports = instantiateOnHeap(backend, `fg:${ci}:${co}:${size}${fmaKey()}`, () => buildFilterGrad(ci, co, size));
+    if (!exports) return null;
+    const row = exports.row as FilterGradRow;
+    rows.push(start === 0 ? row : (x, dy, count, xStride, acc) => row(x, dy + start * 4, count, xStride, acc + start * 4));
+  }
+  if (rows.length === 1) return rows[0];
+  return (x, dy, count, xStride, acc) => {
+    for (const row of rows) row(x, dy, count, xStride, acc);
+  };
 }
 
 /**
@@ -350,11 +417,16 @@ export function maxPool2Row(backend: Wasm, c: number): MaxPool2Row | null {
 
 /**
  * Direct convolution, one output row per call: for `count` output pixels,
- *   out[p][g + c] = bias[g + c] + Σ_{kh} Σ_{j < fw·Ci} in[kh·inRow + p·pix + j] · w[kh][j][g + c]
- * (NHWC makes a filter row's taps × input channels one contiguous run), optional ReLU, for one
- * group of G ≤ 16 output channels. The input is already padded. Two output pixels share every
- * weight vector loaded. The j loop must stay a loop: fully unrolled (one straight block per
- * filter row) V8's code for it ran 3× slower than XNNPACK; as a loop it is 10–25 % faster.
+ *   out[p][c] = bias[c] + Σ_{kh} Σ_{j < fw·Ci} in[kh·inRow + p·pix + j] · w[kh][j][c]
+ * (NHWC makes a filter row's taps × input channels one contiguous run), optional ReLU, over every
+ * output channel: inside, one call per group of at most 16 (`channelGroups`). The input is already
+ * padded. T output pixels share every weight vector loaded, T chosen per group so that the
+ * accumulators, weights and splats fit in the 16 SIMD registers. The j loop must stay a loop: fully
+ * unrolled (one straight block per filter row) V8's code for it ran 3× slower than XNNPACK; as a
+ * loop it is 10–25 % faster.
+ *
+ * Each output's sum runs in the same order whatever the grouping and tiling, so they change speed,
+ * never results.
  */
 export type ConvRow = (inp: number, w: number, out: number, count: number, inRow: number, bias: number) => void;
 
@@ -369,14 +441,13 @@ export interface ConvShape {
   bias: boolean;
 }
 
-/** Output channels per row-kernel call. */
-export function convGroup(co: number): number {
-  return co > 16 && co % 16 === 0 ? 16 : co;
+/** Output pixels per tile for a group of V channel vectors: T·V accumulators + V weights + 1 splat ≤ 16. */
+export function convPixelTile(V: number): number {
+  return V >= 4 ? 2 : V === 3 ? 3 : V === 2 ? 4 : 6;
 }
 
-function buildConv(s: ConvShape): Uint8Array<ArrayBuffer> {
+function buildConv(s: ConvShape, G: number): Uint8Array<ArrayBuffer> {
   const { ci, co, fh, fw, sw } = s;
-  const G = convGroup(co);
   const V = G / 4;
   const I32_SUB = 0x6b;
   const I32_LT_U = 0x49;
@@ -404,7 +475,7 @@ function buildConv(s: ConvShape): Uint8Array<ArrayBuffer> {
       ...Array.from({ length: T * V }, (_, i) => {
         const t = Math.floor(i / V);
         const k = i % V;
-        return [...get(acc(t, k)), ...get(xs(t)), ...get(wv(k)), ...simd(F32X4_MUL), ...simd(F32X4_ADD), ...set(acc(t, k))];
+        return [...multiplyAdd(get(acc(t, k)), get(xs(t)), get(wv(k))), ...set(acc(t, k))];
       }).flat(),
       ...get(9), ...i32c(4), I32_ADD, ...set(9),
       ...get(10), ...i32c(co * 4), I32_ADD, ...set(10),
@@ -431,31 +502,32 @@ function buildConv(s: ConvShape): Uint8Array<ArrayBuffer> {
     return [...uleb(code.length), ...code];
   };
   return wasmModule([
-    { name: 'row2', params: 6, code: fnFor(2) },
+    { name: 'rowT', params: 6, code: fnFor(convPixelTile(V)) },
     { name: 'row1', params: 6, code: fnFor(1) },
   ]);
 }
 
-/** The pairs-then-odd wrapper of each conv instance, made once so callers get a stable function. */
-const convRows = new WeakMap<WebAssembly.Exports, ConvRow>();
-
-/** The direct-convolution row kernel for this shape (channel group a multiple of 4), or null. */
+/** The direct-convolution row kernel for this shape (output channels a multiple of 4), or null. */
 export function convRow(backend: Wasm, shape: ConvShape): ConvRow | null {
-  const G = convGroup(shape.co);
-  if (G % 4 !== 0 || G === 0 || shape.ci === 0) return null;
-  const key = `conv:${shape.ci}:${shape.co}:${shape.fh}:${shape.fw}:${shape.sw}:${shape.relu}:${shape.bias}`;
-  const exports = instantiateOnHeap(backend, key, () => buildConv(shape));
-  if (!exports) return null;
-  let row = convRows.get(exports);
-  if (!row) {
-    const ex = exports as { row2: ConvRow; row1: ConvRow };
-    // Pixel pairs first, then the odd one.
-    row = (inp, w, out, count, inRow, bias) => {
-      const pairs = count & ~1;
-      if (pairs) ex.row2(inp, w, out, pairs, inRow, bias);
-      if (count & 1) ex.row1(inp + pairs * shape.sw * shape.ci * 4, w, out + pairs * shape.co * 4, 1, inRow, bias);
-    };
-    convRows.set(exports, row);
+  if (shape.co % 4 !== 0 || shape.co === 0 || shape.ci === 0) return null;
+  const pix = shape.sw * shape.ci * 4;
+  const rows: ConvRow[] = [];
+  for (const { start, size } of channelGroups(shape.co)) {
+    const key = `conv:${shape.ci}:${shape.co}:${shape.fh}:${shape.fw}:${shape.sw}:${shape.relu}:${shape.bias}:${size}${fmaKey()}`;
+    const exports = instantiateOnHeap(backend, key, () => buildConv(shape, size));
+    if (!exports) return null;
+    const ex = exports as { rowT: ConvRow; row1: ConvRow };
+    const T = convPixelTile(size / 4);
+    const off = start * 4;
+    // Whole tiles first, then the pixels left over one at a time.
+    rows.push((inp, w, out, count, inRow, bias) => {
+      const tiled = count - (count % T);
+      if (tiled) ex.rowT(inp, w + off, out + off, tiled, inRow, bias + off);
+      if (tiled < count) ex.row1(inp + tiled * pix, w + off, out + tiled * shape.co * 4 + off, count - tiled, inRow, bias + off);
+    });
   }
-  return row;
+  if (rows.length === 1) return rows[0];
+  return (inp, w, out, count, inRow, bias) => {
+    for (const row of rows) row(inp, w, out, count, inRow, bias);
+  };
 }

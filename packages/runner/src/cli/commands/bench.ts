@@ -16,6 +16,7 @@ interface BenchCliOptions {
   set: string[];
   json?: boolean;
   workers?: 'auto' | number;
+  profile?: boolean;
 }
 
 /** `--workers auto` or a count 1..64, as train.workers. */
@@ -38,6 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--set <path=value>', 'override a field (repeatable), e.g. train.batchSize=64', setOption, [])
     .option('--workers <n>', "worker threads training data-parallel, 'auto' (every core) or 1..64 (default: the spec's train.workers, else auto)", workersOption)
     .option('--json', 'print {"backend", "batchSize", "threads", "workers", "msPerBatch", "imagesPerSec"}; threads: the cores the steps kept busy')
+    .option('--profile', 'instead of timing steps, profile one single-thread step after the warm-up: time per kernel and per kernel and input shapes, largest first')
     .action(async (spec: string, options: BenchCliOptions) => {
       if (options.backend !== 'all') checkBackendName(options.backend);
       const { variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set });
@@ -61,6 +63,22 @@ export function register(program: Command, ctx: CliContext): void {
         backend = decision.backend;
       }
       await startBackend(backend);
+      if (options.profile) {
+        const { profileSpecStep } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
+        const profile = await profileSpecStep(variantSpec, { warmup: options.warmup });
+        if (options.json) {
+          ctx.stdout(`${JSON.stringify(profile)}\n`);
+          return;
+        }
+        ctx.stdout(`${chosen.variant.name} on ${profile.backend}, batch ${profile.batchSize}, one step on this thread: ${profile.totalMs.toFixed(1)} ms in kernels\n`);
+        const row = (k: { kernel: string; shapes?: string; ms: number; calls: number }) =>
+          `  ${k.ms.toFixed(1).padStart(8)} ms ${((100 * k.ms) / Math.max(profile.totalMs, 1e-9)).toFixed(1).padStart(5)} % ${String(k.calls).padStart(4)}× ${k.kernel}${k.shapes ? ` ${k.shapes}` : ''}\n`;
+        ctx.stdout('by kernel:\n');
+        for (const k of profile.byKernel.slice(0, 15)) ctx.stdout(row(k));
+        ctx.stdout('by kernel and input shapes:\n');
+        for (const k of profile.byShape.slice(0, 20)) ctx.stdout(row(k));
+        return;
+      }
       const { benchSpecTraining } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
       const result = await benchSpecTraining(variantSpec, { batches: options.batches, warmup: options.warmup, workers: options.workers });
       const { samplesMs, note, ...summary } = result;

@@ -64,3 +64,65 @@ export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenc
     setup.dispose();
   }
 }
+
+/** One kernel's share of a profiled step: by kernel name, or by name and input shapes. */
+export interface KernelTime {
+  kernel: string;
+  /** Input shapes, joined (in `byShape` rows only). */
+  shapes?: string;
+  ms: number;
+  calls: number;
+}
+
+export interface StepProfile {
+  backend: string;
+  batchSize: number;
+  /** Sum of every kernel's time in the profiled step. */
+  totalMs: number;
+  byKernel: KernelTime[];
+  byShape: KernelTime[];
+}
+
+/**
+ * Where one single-thread training step's time goes, kernel by kernel (tf.profile after `warmup`
+ * untimed steps), largest first, so a slow layer or a kernel that fell back to a slow path shows.
+ */
+export async function profileSpecStep(spec: ResolvedCnnSpec, options: { warmup: number }): Promise<StepProfile> {
+  const { train, seed } = spec;
+  const { batchSize } = train;
+  const setup = buildTrainingSetup(spec);
+  const [channels, height, width] = spec.model.input;
+  const x = tf.randomNormal([batchSize, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+  const labels = tf.randomUniform([batchSize], 0, spec.model.classes, 'int32', seed) as tf.Tensor1D;
+  const lr = Math.min(learningRateAt(train.lr, train.schedule, { epoch: 0, batch: 0, batchesPerEpoch: 1, epochs: 1 }), 0.01);
+  const once = async () => {
+    const loss = setup.step(x, labels, lr);
+    await loss.data();
+    loss.dispose();
+  };
+  try {
+    for (let i = 0; i < options.warmup; i++) await once();
+    const info = await tf.profile(once);
+    const add = (table: Map<string, KernelTime>, key: string, row: Omit<KernelTime, 'ms' | 'calls'>, ms: number) => {
+      const entry = table.get(key) ?? { ...row, ms: 0, calls: 0 };
+      entry.ms += ms;
+      entry.calls += 1;
+      table.set(key, entry);
+    };
+    const byKernel = new Map<string, KernelTime>();
+    const byShape = new Map<string, KernelTime>();
+    let totalMs = 0;
+    for (const k of info.kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      totalMs += ms;
+      const shapes = k.inputShapes.map((s) => `[${(s ?? []).join(',')}]`).join(' ');
+      add(byKernel, k.name, { kernel: k.name }, ms);
+      add(byShape, `${k.name} ${shapes}`, { kernel: k.name, shapes }, ms);
+    }
+    const sorted = (t: Map<string, KernelTime>) => [...t.values()].sort((a, b) => b.ms - a.ms);
+    return { backend: tf.getBackend(), batchSize, totalMs, byKernel: sorted(byKernel), byShape: sorted(byShape) };
+  } finally {
+    tf.dispose([x, labels]);
+    setup.dispose();
+  }
+}
