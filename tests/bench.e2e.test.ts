@@ -31,3 +31,25 @@ describe('xp bench --json', () => {
     expect(result.stderr).toMatch(/expected 'auto' or an integer from 1 to 64/);
   });
 });
+
+describe('xp bench --profile', () => {
+  it("lists a step's kernels by time, the convolutions' three kernels among them, scopes not counted twice", () => {
+    const result = xp(['bench', SPEC, '--backend', 'wasm', '--warmup', '1', '--json', '--profile', '--set', 'train.batchSize=32']);
+    expect(result.code, result.stderr).toBe(0);
+    const profile = JSON.parse(result.stdout) as { backend: string; batchSize: number; totalMs: number; byKernel: { kernel: string; ms: number; calls: number }[]; byShape: { kernel: string; shapes: string; ms: number }[] };
+    expect(profile).toMatchObject({ backend: 'wasm', batchSize: 32 });
+    const names = profile.byKernel.map((k) => k.kernel);
+    for (const kernel of ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']) expect(names).toContain(kernel);
+    expect(names.some((n) => n.endsWith('__op') || n === 'unnamed scope')).toBe(false);
+    // Largest first, and the rows add up to the total.
+    const ms = profile.byKernel.map((k) => k.ms);
+    expect(ms).toEqual([...ms].sort((a, b) => b - a));
+    expect(ms.reduce((a, b) => a + b, 0)).toBeCloseTo(profile.totalMs, 3);
+    expect(profile.byShape.find((k) => k.kernel === 'Conv2DBackpropFilter')?.shapes).toMatch(/^\[32,\d+,\d+,\d+\] \[32,\d+,\d+,\d+\]$/);
+
+    const text = xp(['bench', SPEC, '--backend', 'wasm', '--warmup', '1', '--profile', '--set', 'train.batchSize=32']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/one step on this thread: [\d.]+ ms in kernels\nby kernel:\n/);
+    expect(text.stdout).toMatch(/by kernel and input shapes:\n/);
+  }, 180_000);
+});

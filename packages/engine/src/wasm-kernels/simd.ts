@@ -507,24 +507,96 @@ function buildConv(s: ConvShape, G: number): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-/** The direct-convolution row kernel for this shape (output channels a multiple of 4), or null. */
+/**
+ * The row kernel for one output channel: out[p] = bias + Σ_kh dot(in[kh·inRow + p·pix ..], w[kh]),
+ * vectorized over a filter row's fw·Ci taps (a multiple of 4) instead of over output channels, T
+ * pixels sharing each weight vector; the four lanes are added at the end. Such a convolution is
+ * rare going forward, but it is the input gradient of every network's first layer on one-channel
+ * images (MNIST's), which tfjs's fused convolution computes although nothing uses it; XNNPACK took
+ * 4 % of the seed network's step for it.
+ */
+function buildConvDot(s: ConvShape): Uint8Array<ArrayBuffer> {
+  const { ci, fh, fw, sw } = s;
+  const pix = sw * ci * 4;
+  const run = fw * ci;
+  const I32_SUB = 0x6b;
+  const I32_LT_U = 0x49;
+  const F32_ADD = 0x92;
+  const F32_MAX = 0x97;
+  const lane = (i: number) => [...simd(0x1f), i];
+  // params: 0 in, 1 w, 2 out, 3 count, 4 inRow, 5 bias; i32 locals: 6 rowIn, 7 rowW, 8 kh left, 9 xp, 10 wp, 11 j
+  const fnFor = (T: number) => {
+    const acc = (t: number) => 12 + t;
+    const wv = 12 + T;
+    const body = [
+      0x02, 0x40, 0x03, 0x40, // pixel tiles
+      ...get(3), ...i32c(T), I32_LT_U, 0x0d, 1,
+      ...Array.from({ length: T }, (_, t) => [...zero, ...set(acc(t))]).flat(),
+      ...get(0), ...set(6), ...get(1), ...set(7), ...i32c(fh), ...set(8),
+      0x03, 0x40, // kh
+      ...get(6), ...set(9), ...get(7), ...set(10), ...i32c(run / 4), ...set(11),
+      0x03, 0x40, // j over fw·Ci, four taps at a time
+      ...get(10), ...load(0), ...set(wv),
+      ...Array.from({ length: T }, (_, t) => [...multiplyAdd(get(acc(t)), [...get(9), ...load(t * pix)], get(wv)), ...set(acc(t))]).flat(),
+      ...get(9), ...i32c(16), I32_ADD, ...set(9),
+      ...get(10), ...i32c(16), I32_ADD, ...set(10),
+      ...get(11), ...i32c(1), I32_SUB, ...tee(11), 0x0d, 0,
+      0x0b,
+      ...get(6), ...get(4), I32_ADD, ...set(6),
+      ...get(7), ...i32c(run * 4), I32_ADD, ...set(7),
+      ...get(8), ...i32c(1), I32_SUB, ...tee(8), 0x0d, 0,
+      0x0b,
+      ...Array.from({ length: T }, (_, t) => [
+        ...get(2),
+        ...get(acc(t)), ...lane(0), ...get(acc(t)), ...lane(1), F32_ADD,
+        ...get(acc(t)), ...lane(2), F32_ADD, ...get(acc(t)), ...lane(3), F32_ADD,
+        ...(s.bias ? [...get(5), 0x2a, 2, 0, F32_ADD] : []),
+        ...(s.relu ? [0x43, 0, 0, 0, 0, F32_MAX] : []),
+        0x38, 2, ...uleb(t * 4), // f32.store
+      ]).flat(),
+      ...get(0), ...i32c(T * pix), I32_ADD, ...set(0),
+      ...get(2), ...i32c(T * 4), I32_ADD, ...set(2),
+      ...get(3), ...i32c(T), I32_SUB, ...set(3),
+      0x0c, 0,
+      0x0b, 0x0b,
+      0x0b,
+    ];
+    const locals = [[...uleb(6), I32], [...uleb(T + 1), V128]];
+    const code = [...vec(locals), ...body];
+    return [...uleb(code.length), ...code];
+  };
+  return wasmModule([
+    { name: 'rowT', params: 6, code: fnFor(DOT_PIXEL_TILE) },
+    { name: 'row1', params: 6, code: fnFor(1) },
+  ]);
+}
+
+const DOT_PIXEL_TILE = 4;
+
+/** Whole tiles of T pixels through rowT, then the pixels left over through row1. */
+function tiled(ex: { rowT: ConvRow; row1: ConvRow }, T: number, pix: number, outPix: number, off: number): ConvRow {
+  return (inp, w, out, count, inRow, bias) => {
+    const whole = count - (count % T);
+    if (whole) ex.rowT(inp, w + off, out + off, whole, inRow, bias + off);
+    if (whole < count) ex.row1(inp + whole * pix, w + off, out + whole * outPix + off, count - whole, inRow, bias + off);
+  };
+}
+
+/** The direct-convolution row kernel for this shape (output channels a multiple of 4, or one), or null. */
 export function convRow(backend: Wasm, shape: ConvShape): ConvRow | null {
-  if (shape.co % 4 !== 0 || shape.co === 0 || shape.ci === 0) return null;
   const pix = shape.sw * shape.ci * 4;
+  if (shape.co === 1 && shape.ci > 0 && (shape.fw * shape.ci) % 4 === 0) {
+    const key = `dot:${shape.ci}:${shape.fh}:${shape.fw}:${shape.sw}:${shape.relu}:${shape.bias}${fmaKey()}`;
+    const exports = instantiateOnHeap(backend, key, () => buildConvDot(shape));
+    return exports && tiled(exports as { rowT: ConvRow; row1: ConvRow }, DOT_PIXEL_TILE, pix, 4, 0);
+  }
+  if (shape.co % 4 !== 0 || shape.co === 0 || shape.ci === 0) return null;
   const rows: ConvRow[] = [];
   for (const { start, size } of channelGroups(shape.co)) {
     const key = `conv:${shape.ci}:${shape.co}:${shape.fh}:${shape.fw}:${shape.sw}:${shape.relu}:${shape.bias}:${size}${fmaKey()}`;
     const exports = instantiateOnHeap(backend, key, () => buildConv(shape, size));
     if (!exports) return null;
-    const ex = exports as { rowT: ConvRow; row1: ConvRow };
-    const T = convPixelTile(size / 4);
-    const off = start * 4;
-    // Whole tiles first, then the pixels left over one at a time.
-    rows.push((inp, w, out, count, inRow, bias) => {
-      const tiled = count - (count % T);
-      if (tiled) ex.rowT(inp, w + off, out + off, tiled, inRow, bias + off);
-      if (tiled < count) ex.row1(inp + tiled * pix, w + off, out + tiled * shape.co * 4 + off, count - tiled, inRow, bias + off);
-    });
+    rows.push(tiled(exports as { rowT: ConvRow; row1: ConvRow }, convPixelTile(size / 4), pix, shape.co * 4, start * 4));
   }
   if (rows.length === 1) return rows[0];
   return (inp, w, out, count, inRow, bias) => {

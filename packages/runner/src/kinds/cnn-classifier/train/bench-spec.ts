@@ -112,7 +112,11 @@ export async function profileSpecStep(spec: ResolvedCnnSpec, options: { warmup: 
     const byKernel = new Map<string, KernelTime>();
     const byShape = new Map<string, KernelTime>();
     let totalMs = 0;
+    const backendName = tf.getBackend();
     for (const k of info.kernels) {
+      // tf.profile also lists op scopes (fusedConv2d__op, customGrad's "unnamed scope") around the
+      // kernels they run; only kernels count, or time would be counted twice.
+      if (!tf.getKernel(k.name, backendName)) continue;
       const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
       totalMs += ms;
       const shapes = k.inputShapes.map((s) => `[${(s ?? []).join(',')}]`).join(' ');
@@ -120,7 +124,7 @@ export async function profileSpecStep(spec: ResolvedCnnSpec, options: { warmup: 
       add(byShape, `${k.name} ${shapes}`, { kernel: k.name, shapes }, ms);
     }
     const sorted = (t: Map<string, KernelTime>) => [...t.values()].sort((a, b) => b.ms - a.ms);
-    return { backend: tf.getBackend(), batchSize, totalMs, byKernel: sorted(byKernel), byShape: sorted(byShape) };
+    return { backend: backendName, batchSize, totalMs, byKernel: sorted(byKernel), byShape: sorted(byShape) };
   } finally {
     tf.dispose([x, labels]);
     setup.dispose();
