@@ -58,6 +58,7 @@ export { describeAdapter, isSoftwareAdapter, missingWebgpuPackages, probeAdapter
 export { findVulkan, vulkanProblems, type VulkanStack } from './webgpu/vulkan.ts';
 export { reluBatchNorm, dropout2dMask, type ReluBatchNormOptions, type ReluBatchNormResult } from './ops.ts';
 export { registerWasmKernels } from './wasm-kernels/register.ts';
+export { fusedMultiplyAdd } from './wasm-kernels/simd.ts';
 export {
   createDataParallelTrainer,
   batchSlice,
