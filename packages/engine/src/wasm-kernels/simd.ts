@@ -139,7 +139,7 @@ const RELAXED_PROBE = new Uint8Array([
   0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
 ]);
 
-/** Whether this runtime compiles relaxed SIMD (Node 20 needs V8's flag, which `enableRelaxedSimd` sets). */
+/** Whether this runtime compiles relaxed SIMD (Node 20 needs V8's --experimental-wasm-relaxed-simd, which the backend sets for XP_WASM_FMA=1). */
 export function relaxedSimdAvailable(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
@@ -442,7 +442,7 @@ export interface ConvShape {
 }
 
 /** Output pixels per tile for a group of V channel vectors: T·V accumulators + V weights + 1 splat ≤ 16. */
-export function convPixelTile(V: number): number {
+function convPixelTile(V: number): number {
   return V >= 4 ? 2 : V === 3 ? 3 : V === 2 ? 4 : 6;
 }
 
