@@ -27,8 +27,19 @@ export interface SpecBenchResult extends BenchResult {
   note?: string;
 }
 
-export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenchOptions): Promise<SpecBenchResult> {
+/** A batch of random images and labels of the spec's shapes, and the rate the timed steps train at. */
+function randomBatch(spec: ResolvedCnnSpec): { x: tf.Tensor4D; labels: tf.Tensor1D; lr: number } {
   const { train, seed } = spec;
+  const [channels, height, width] = spec.model.input;
+  const x = tf.randomNormal([train.batchSize, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+  const labels = tf.randomUniform([train.batchSize], 0, spec.model.classes, 'int32', seed) as tf.Tensor1D;
+  // A small rate: the timing does not depend on it, and random labels must not blow the weights up.
+  const lr = Math.min(learningRateAt(train.lr, train.schedule, { epoch: 0, batch: 0, batchesPerEpoch: 1, epochs: 1 }), 0.01);
+  return { x, labels, lr };
+}
+
+export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenchOptions): Promise<SpecBenchResult> {
+  const { train } = spec;
   const { batchSize } = train;
   const backend = currentBackend() ?? { name: tf.getBackend(), threads: 1 };
   const plan = planWorkers(options.workers ?? train.workers, {
@@ -40,11 +51,7 @@ export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenc
   const setup = buildTrainingSetup(spec);
   const { step } = setup;
   const [channels, height, width] = spec.model.input;
-  const { classes } = spec.model;
-  const x = tf.randomNormal([batchSize, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
-  const labels = tf.randomUniform([batchSize], 0, classes, 'int32', seed) as tf.Tensor1D;
-  // A small rate: the timing does not depend on it, and random labels must not blow the weights up.
-  const lr = Math.min(learningRateAt(train.lr, train.schedule, { epoch: 0, batch: 0, batchesPerEpoch: 1, epochs: 1 }), 0.01);
+  const { x, labels, lr } = randomBatch(spec);
   const parallel = plan.workers > 1
     ? await startDataParallel(spec, { workers: plan.workers, batchSize, imageShape: [height, width, channels], maxParams: setup.model.countParams() })
     : null;
@@ -88,13 +95,9 @@ export interface StepProfile {
  * untimed steps), largest first, so a slow layer or a kernel that fell back to a slow path shows.
  */
 export async function profileSpecStep(spec: ResolvedCnnSpec, options: { warmup: number }): Promise<StepProfile> {
-  const { train, seed } = spec;
-  const { batchSize } = train;
+  const { batchSize } = spec.train;
   const setup = buildTrainingSetup(spec);
-  const [channels, height, width] = spec.model.input;
-  const x = tf.randomNormal([batchSize, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
-  const labels = tf.randomUniform([batchSize], 0, spec.model.classes, 'int32', seed) as tf.Tensor1D;
-  const lr = Math.min(learningRateAt(train.lr, train.schedule, { epoch: 0, batch: 0, batchesPerEpoch: 1, epochs: 1 }), 0.01);
+  const { x, labels, lr } = randomBatch(spec);
   const once = async () => {
     const loss = setup.step(x, labels, lr);
     await loss.data();
