@@ -4,11 +4,13 @@
  * PyTorch, with one and with two threads, side by side. Each group (network × threads) is measured
  * back to back, and each figure is also given as a ratio to PyTorch's in the same group.
  *
- *   npx tsx bench/backends.ts [--batches 10] [--warmup 3] [--only seed|10x] [--threads 1,2] [--no-fma] [--json]
+ *   npx tsx bench/backends.ts [--batches 10] [--warmup 3] [--only seed|10x] [--threads 1,2] [--no-fma] [--no-winograd] [--json]
  *
  * tfjs figures come from `xp bench --json` (the step `xp run` takes, on the spec's real layer stack):
  * wasm with `--workers N` (data-parallel over N worker threads), also with XP_WASM_FMA=1 (relaxed
- * SIMD's fused multiply-add in the convolutions; --no-fma leaves that row out), TensorFlow with its thread pools
+ * SIMD's fused multiply-add in the convolutions; --no-fma leaves that row out), with XP_WASM_WINOGRAD=1
+ * (3×3 stride-1 convolutions by Winograd F(2×2, 3×3)) and with both (--no-winograd leaves those rows
+ * out), TensorFlow with its thread pools
  * limited to N by TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS. PyTorch: bench/train_step_torch.py
  * (Debian's python3-torch) with torch.set_num_threads(N). The machine's 1-minute load average is
  * recorded before each figure: on a shared machine the figures are indicative only.
@@ -32,6 +34,7 @@ const warmup = option('warmup', '3');
 const threadCounts = option('threads', '1,2').split(',').map(Number);
 const only = option('only', '');
 const skipFma = argv.includes('--no-fma');
+const skipWinograd = argv.includes('--no-winograd');
 
 const NETWORKS = [
   { id: 'seed', label: 'seed network (19,816 parameters)', spec: join(REPO, 'experiments/cnn-19816.yaml'), width: '1' },
@@ -75,8 +78,12 @@ for (const net of NETWORKS) {
       process.stderr.write(`${net.id} ${engine} ${threads}: ${group.at(-1)!.msPerBatch?.toFixed(1) ?? group.at(-1)!.error} (load ${load.toFixed(1)})\n`);
     };
     measure('PyTorch', () => torchStep(net.width, threads));
-    measure('xp wasm engine', () => xpBench(net.spec, 'wasm', threads, { XP_WASM_FMA: '0' }));
-    if (!skipFma) measure('xp wasm engine, fused multiply-add (XP_WASM_FMA=1)', () => xpBench(net.spec, 'wasm', threads, { XP_WASM_FMA: '1' }));
+    const wasm = (fma: boolean, winograd: boolean) => () =>
+      xpBench(net.spec, 'wasm', threads, { XP_WASM_FMA: fma ? '1' : '0', XP_WASM_WINOGRAD: winograd ? '1' : '0' });
+    measure('xp wasm engine', wasm(false, false));
+    if (!skipFma) measure('xp wasm engine, fused multiply-add (XP_WASM_FMA=1)', wasm(true, false));
+    if (!skipWinograd) measure('xp wasm engine, Winograd (XP_WASM_WINOGRAD=1)', wasm(false, true));
+    if (!skipWinograd && !skipFma) measure('xp wasm engine, Winograd and fused multiply-add', wasm(true, true));
     measure('TensorFlow 2.21 (tfjs-node)', () => xpBench(net.spec, 'tensorflow', threads));
     const torch = group[0].msPerBatch;
     for (const row of group) if (torch && row.msPerBatch) row.vsTorch = row.msPerBatch / torch;

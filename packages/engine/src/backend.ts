@@ -19,6 +19,7 @@ import v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './wasm-kernels/register.ts';
 import { relaxedSimdAvailable, setFusedMultiplyAdd } from './wasm-kernels/simd.ts';
+import { setWinograd } from './wasm-kernels/winograd.ts';
 import { describeAdapter, installDawn, missingWebgpuPackages, probeAdapter, type AdapterInfo } from './webgpu/dawn.ts';
 import { findVulkan, vulkanProblems } from './webgpu/vulkan.ts';
 
@@ -162,6 +163,9 @@ async function tryWasm(): Promise<SelectedBackend> {
   }
   registerWasmKernels();
   if (process.env.XP_WASM_FMA === '1') useFusedMultiplyAdd();
+  // XP_WASM_WINOGRAD=1: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (wasm-kernels/winograd.ts);
+  // worker threads select their backend through here too, so they follow the same variable.
+  if (process.env.XP_WASM_WINOGRAD === '1') setWinograd(true);
   return { name: 'wasm', threads: wasm.getThreadsCount() };
 }
 

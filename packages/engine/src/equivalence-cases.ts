@@ -40,6 +40,8 @@ export const CONV_CASES: readonly ConvCase[] = [
   { n: 2, h: 8, w: 9, ci: 20, co: 52, k: 3, s: 1, pad: 'valid' },
   { n: 3, h: 7, w: 7, ci: 9, co: 104, k: 3, s: 1, pad: 'same' },
   { n: 2, h: 9, w: 10, ci: 12, co: 44, k: 3, s: 2, pad: 'same' },
+  // Winograd (XP_WASM_WINOGRAD=1): an odd output height, and tiles of two images per product then one.
+  { n: 3, h: 23, w: 22, ci: 8, co: 12, k: 3, s: 1, pad: 'valid' },
   // One output channel: the dot-product row kernel (also what 1→16 above takes for its input gradient).
   { n: 2, h: 9, w: 9, ci: 8, co: 1, k: 3, s: 1, pad: 'same' },
   { n: 2, h: 10, w: 11, ci: 4, co: 1, k: 3, s: 2, pad: 'valid' },

@@ -59,6 +59,7 @@ export { findVulkan, vulkanProblems, type VulkanStack } from './webgpu/vulkan.ts
 export { reluBatchNorm, dropout2dMask, type ReluBatchNormOptions, type ReluBatchNormResult } from './ops.ts';
 export { registerWasmKernels } from './wasm-kernels/register.ts';
 export { fusedMultiplyAdd } from './wasm-kernels/simd.ts';
+export { winograd } from './wasm-kernels/winograd.ts';
 export {
   createDataParallelTrainer,
   batchSlice,

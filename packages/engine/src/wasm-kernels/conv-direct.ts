@@ -7,6 +7,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import { convRow } from './simd.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
+import { winogradConv } from './winograd.ts';
 
 export interface DirectConvSpec {
   strideH: number;
@@ -50,6 +51,10 @@ export function directConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: Te
   const Hp = H + top + bottom;
   const Wp = W + left + right;
   if ((spec.outH - 1) * spec.strideH + fh > Hp || (spec.outW - 1) * spec.strideW + fw > Wp) return null;
+  if (spec.strideH === 1 && spec.strideW === 1) {
+    const fast = winogradConv(backend, x, w, bias, spec);
+    if (fast) return fast;
+  }
   const row = convRow(backend, { ci, co, fh, fw, sw: spec.strideW, relu: spec.relu, bias: bias !== null });
   if (!row) return null;
   const padded = top || bottom || left || right ? backend.makeOutput([n, Hp, Wp, ci], 'float32') : x;

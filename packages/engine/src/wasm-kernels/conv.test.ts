@@ -4,17 +4,20 @@ import { convCases } from '../equivalence-cases.ts';
 import { outputsOn, relError } from '../test-util.ts';
 import { setFilterGradStrategy } from './conv2d-backprop-filter.ts';
 import { fusedMultiplyAdd, relaxedSimdAvailable, setFusedMultiplyAdd } from './simd.ts';
+import { setWinograd, winograd } from './winograd.ts';
 
 // What XP_WASM_FMA=1 does in the backend (Node 20 compiles relaxed SIMD behind V8's flag).
 if (!relaxedSimdAvailable()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const configurations = [
-  { strategy: 'auto', fma: false },
-  { strategy: 'xnnpack', fma: false },
-  { strategy: 'auto', fma: true },
+  { strategy: 'auto', fma: false, wino: false },
+  { strategy: 'xnnpack', fma: false, wino: false },
+  { strategy: 'auto', fma: true, wino: false },
+  { strategy: 'auto', fma: false, wino: true },
+  { strategy: 'auto', fma: true, wino: true },
 ] as const;
 
-for (const { strategy, fma } of configurations) describe(`wasm Conv2D gradients match cpu (filter gradient: ${strategy}${fma ? ', fused multiply-add' : ''})`, () => {
+for (const { strategy, fma, wino } of configurations) describe(`wasm Conv2D gradients match cpu (filter gradient: ${strategy}${fma ? ', fused multiply-add' : ''}${wino ? ', Winograd' : ''})`, () => {
   it('has the multiply-add it is testing', () => {
     expect(setFusedMultiplyAdd(fma)).toBe(fma);
     setFusedMultiplyAdd(false);
@@ -23,11 +26,14 @@ for (const { strategy, fma } of configurations) describe(`wasm Conv2D gradients 
     it(c.name, async () => {
       setFilterGradStrategy(strategy);
       setFusedMultiplyAdd(fma);
+      setWinograd(wino);
       const ref = await outputsOn('cpu', c.run);
       const got = await outputsOn('wasm', c.run);
       expect(fusedMultiplyAdd()).toBe(fma);
+      expect(winograd()).toBe(wino);
       setFilterGradStrategy('auto');
       setFusedMultiplyAdd(false);
+      setWinograd(false);
       for (let k = 0; k < ref.length; k++) {
         expect(got[k].shape, `output ${k}`).toEqual(ref[k].shape);
         expect(relError(got[k].values, ref[k].values), `output ${k}`).toBeLessThan(c.tolerance);
@@ -47,5 +53,32 @@ describe('fused multiply-add', () => {
     expect(again.map((o) => Array.from(o.values))).toEqual(plain.map((o) => Array.from(o.values)));
     // Forward, input gradient and filter gradient all go through the multiply-add.
     for (const k of [0, 1, 2]) expect(Array.from(fused[k].values)).not.toEqual(Array.from(plain[k].values));
+  });
+});
+
+describe('Winograd F(2×2, 3×3)', () => {
+  // Outputs of a conv case: forward, input gradient, filter gradient, then the fused op's forward and
+  // three gradients (input, filter, bias).
+  const changed = async (name: string): Promise<boolean[]> => {
+    const c = convCases().find((k) => k.name === name)!;
+    const plain = await outputsOn('wasm', c.run);
+    setWinograd(true);
+    const wino = await outputsOn('wasm', c.run);
+    setWinograd(false);
+    const again = await outputsOn('wasm', c.run);
+    expect(again.map((o) => Array.from(o.values))).toEqual(plain.map((o) => Array.from(o.values)));
+    return plain.map((o, k) => Array.from(o.values).some((v, i) => v !== wino[k].values[i]));
+  };
+
+  it('runs the forward convolutions and input gradients of 3×3 stride-1 layers (their last bits change), not the filter gradients', async () => {
+    for (const name of ['3x3 stride 1 valid, batch 3, 23x22, 8→12', '3x3 stride 1 same, batch 2, 9x9, 52→20']) {
+      expect(await changed(name), name).toEqual([true, true, false, true, true, false, false]);
+    }
+  });
+
+  it('leaves alone what it does not cover: fewer than 8 input channels, stride 2, 1×1 filters', async () => {
+    for (const name of ['3x3 stride 1 same, batch 2, 9x9, 3→4', '3x3 stride 2 same, batch 2, 9x10, 5→7', '1x1 stride 1 valid, batch 4, 7x7, 32→16']) {
+      expect(await changed(name), name).toEqual([false, false, false, false, false, false, false]);
+    }
   });
 });

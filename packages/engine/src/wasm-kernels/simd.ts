@@ -603,3 +603,137 @@ export function convRow(backend: Wasm, shape: ConvShape): ConvRow | null {
     for (const row of rows) row(inp, w, out, count, inRow, bias);
   };
 }
+
+/**
+ * Winograd F(2×2, 3×3) transforms (./winograd.ts), one row of 2×2-output tiles per call, four
+ * channels per instruction; the products between them are 16 1×1 convolutions on `convRow`.
+ *
+ * Input: for each of `count` tiles, the 4×4 input patch d (rows `Wp` pixels of `ci` channels
+ * apart, tiles two pixels apart) becomes V = Bᵀ d B, whose 16 values go to 16 planes
+ * `planeStride` bytes apart (plane ξ = 4i + j, the tile's `ci` values consecutive in each).
+ *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
+ */
+export type WinogradInputRow = (src: number, dst: number, count: number) => void;
+
+/**
+ * Output: for each of `count` tiles, the 16 planes' values m become Y = Aᵀ m A (2×2 pixels,
+ * `OW` pixels of `co` channels per output row), plus bias, then ReLU if asked.
+ *   Aᵀ = [1 1 1 0; 0 1 −1 −1]
+ */
+export type WinogradOutputRow = (src: number, out: number, count: number, bias: number) => void;
+
+/** Bᵀ applied to four vectors (d0..d3), as code that leaves each result in `to(i)`. */
+function inputTransform1D(d: (r: number) => number[], to: (i: number) => number): number[] {
+  return [
+    ...d(0), ...d(2), ...simd(F32X4_SUB), ...set(to(0)),
+    ...d(1), ...d(2), ...simd(F32X4_ADD), ...set(to(1)),
+    ...d(2), ...d(1), ...simd(F32X4_SUB), ...set(to(2)),
+    ...d(1), ...d(3), ...simd(F32X4_SUB), ...set(to(3)),
+  ];
+}
+
+function buildWinogradInput(ci: number, Wp: number, planeStride: number): Uint8Array<ArrayBuffer> {
+  const V = ci / 4;
+  const I32_SUB = 0x6b;
+  const I32_EQZ = 0x45;
+  // params: 0 src, 1 dst, 2 count; i32 locals: 3 k left, 4 sp, 5 dp; v128: 6.. t[i][c] (16), then d (4)
+  const [KL, SP, DP] = [3, 4, 5];
+  const t = (i: number, c: number) => 6 + 4 * i + c;
+  const dl = (r: number) => 22 + r;
+  const pixel = (r: number, c: number) => (r * Wp + c) * ci * 4;
+  const body = [
+    0x02, 0x40, 0x03, 0x40, // tiles
+    ...get(2), I32_EQZ, 0x0d, 1,
+    ...get(0), ...set(SP), ...get(1), ...set(DP), ...i32c(V), ...set(KL),
+    0x03, 0x40, // channel vectors
+    // Columns first: t[·][c] = Bᵀ d[·][c].
+    ...Array.from({ length: 4 }, (_, c) => [
+      ...Array.from({ length: 4 }, (_, r) => [...get(SP), ...load(pixel(r, c)), ...set(dl(r))]).flat(),
+      ...inputTransform1D((r) => get(dl(r)), (i) => t(i, c)),
+    ]).flat(),
+    // Then rows: V[i][·] = Bᵀ t[i][·], stored to planes 4i..4i+3.
+    ...Array.from({ length: 4 }, (_, i) => {
+      const v = (j: number) => [...get(DP), ...(j === 0 ? [...get(t(i, 0)), ...get(t(i, 2)), ...simd(F32X4_SUB)]
+        : j === 1 ? [...get(t(i, 1)), ...get(t(i, 2)), ...simd(F32X4_ADD)]
+          : j === 2 ? [...get(t(i, 2)), ...get(t(i, 1)), ...simd(F32X4_SUB)]
+            : [...get(t(i, 1)), ...get(t(i, 3)), ...simd(F32X4_SUB)]), ...store((4 * i + j) * planeStride)];
+      return [0, 1, 2, 3].flatMap(v);
+    }).flat(),
+    ...get(SP), ...i32c(16), I32_ADD, ...set(SP),
+    ...get(DP), ...i32c(16), I32_ADD, ...set(DP),
+    ...get(KL), ...i32c(1), I32_SUB, ...tee(KL), 0x0d, 0,
+    0x0b,
+    ...get(0), ...i32c(2 * ci * 4), I32_ADD, ...set(0),
+    ...get(1), ...i32c(ci * 4), I32_ADD, ...set(1),
+    ...get(2), ...i32c(1), I32_SUB, ...set(2),
+    0x0c, 0,
+    0x0b, 0x0b,
+    0x0b,
+  ];
+  const locals = [[...uleb(3), I32], [...uleb(20), V128]];
+  const code = [...vec(locals), ...body];
+  return wasmModule([{ name: 'row', params: 3, code: [...uleb(code.length), ...code] }]);
+}
+
+function buildWinogradOutput(co: number, OW: number, planeStride: number, bias: boolean, relu: boolean): Uint8Array<ArrayBuffer> {
+  const V = co / 4;
+  const I32_SUB = 0x6b;
+  const I32_EQZ = 0x45;
+  // params: 0 src, 1 out, 2 count, 3 bias; i32 locals: 4 k left, 5 sp, 6 op, 7 bp;
+  // v128: 8..15 s[a][j] (Aᵀ over each column j), 16..19 m (one column), 20 bias
+  const [KL, SP, OP, BP] = [4, 5, 6, 7];
+  const s = (a: number, j: number) => 8 + 4 * a + j;
+  const m = (i: number) => 16 + i;
+  const BV = 20;
+  const finish = (value: number[]) => [
+    ...value,
+    ...(bias ? [...get(BV), ...simd(F32X4_ADD)] : []),
+    ...(relu ? [...zero, ...simd(F32X4_MAX)] : []),
+  ];
+  const body = [
+    0x02, 0x40, 0x03, 0x40, // tiles
+    ...get(2), I32_EQZ, 0x0d, 1,
+    ...get(0), ...set(SP), ...get(1), ...set(OP), ...get(3), ...set(BP), ...i32c(V), ...set(KL),
+    0x03, 0x40, // channel vectors
+    ...(bias ? [...get(BP), ...load(0), ...set(BV)] : []),
+    ...Array.from({ length: 4 }, (_, j) => [
+      ...Array.from({ length: 4 }, (_, i) => [...get(SP), ...load((4 * i + j) * planeStride), ...set(m(i))]).flat(),
+      ...get(m(0)), ...get(m(1)), ...simd(F32X4_ADD), ...get(m(2)), ...simd(F32X4_ADD), ...set(s(0, j)),
+      ...get(m(1)), ...get(m(2)), ...simd(F32X4_SUB), ...get(m(3)), ...simd(F32X4_SUB), ...set(s(1, j)),
+    ]).flat(),
+    ...Array.from({ length: 2 }, (_, a) => [
+      ...get(OP), ...finish([...get(s(a, 0)), ...get(s(a, 1)), ...simd(F32X4_ADD), ...get(s(a, 2)), ...simd(F32X4_ADD)]),
+      ...store(a * OW * co * 4),
+      ...get(OP), ...finish([...get(s(a, 1)), ...get(s(a, 2)), ...simd(F32X4_SUB), ...get(s(a, 3)), ...simd(F32X4_SUB)]),
+      ...store((a * OW + 1) * co * 4),
+    ]).flat(),
+    ...get(SP), ...i32c(16), I32_ADD, ...set(SP),
+    ...get(OP), ...i32c(16), I32_ADD, ...set(OP),
+    ...get(BP), ...i32c(16), I32_ADD, ...set(BP),
+    ...get(KL), ...i32c(1), I32_SUB, ...tee(KL), 0x0d, 0,
+    0x0b,
+    ...get(0), ...i32c(co * 4), I32_ADD, ...set(0),
+    ...get(1), ...i32c(2 * co * 4), I32_ADD, ...set(1),
+    ...get(2), ...i32c(1), I32_SUB, ...set(2),
+    0x0c, 0,
+    0x0b, 0x0b,
+    0x0b,
+  ];
+  const locals = [[...uleb(4), I32], [...uleb(13), V128]];
+  const code = [...vec(locals), ...body];
+  return wasmModule([{ name: 'row', params: 4, code: [...uleb(code.length), ...code] }]);
+}
+
+/** The input transform for `ci` channels (a multiple of 4), input rows `Wp` pixels wide, planes `planeStride` bytes apart. */
+export function winogradInputRow(backend: Wasm, ci: number, Wp: number, planeStride: number): WinogradInputRow | null {
+  if (ci % 4 !== 0 || ci === 0) return null;
+  const exports = instantiateOnHeap(backend, `wgi:${ci}:${Wp}:${planeStride}`, () => buildWinogradInput(ci, Wp, planeStride));
+  return exports && (exports.row as WinogradInputRow);
+}
+
+/** The output transform for `co` channels (a multiple of 4), output rows `OW` pixels wide. */
+export function winogradOutputRow(backend: Wasm, co: number, OW: number, planeStride: number, bias: boolean, relu: boolean): WinogradOutputRow | null {
+  if (co % 4 !== 0 || co === 0) return null;
+  const exports = instantiateOnHeap(backend, `wgo:${co}:${OW}:${planeStride}:${bias}:${relu}`, () => buildWinogradOutput(co, OW, planeStride, bias, relu));
+  return exports && (exports.row as WinogradOutputRow);
+}

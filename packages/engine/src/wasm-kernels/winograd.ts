@@ -1,0 +1,155 @@
+/**
+ * 3×3 stride-1 convolutions by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, 2015): each
+ * 2×2 block of outputs costs 16 multiplications per input channel instead of 36, 2.25× fewer. Per
+ * image, the padded input's 4×4 patches are transformed (V = Bᵀ d B), the 16 planes multiplied by
+ * the transformed filter (U = G g Gᵀ) as 16 1×1 convolutions on the direct kernel's row loop, and
+ * the products transformed back (Y = Aᵀ M A). It serves the forward convolution and, through
+ * `directConv`, the input gradient, which is a convolution too.
+ *
+ * The sums run in another order and through other intermediate values than the direct kernel's,
+ * so results change in the last bits: off unless asked for (`setWinograd`, XP_WASM_WINOGRAD=1).
+ */
+import { convRow, winogradInputRow, winogradOutputRow } from './simd.ts';
+import { f32, type TensorInfo, type Wasm } from './util.ts';
+
+let enabled = false;
+
+/** Switches 3×3 stride-1 convolutions to Winograd F(2×2, 3×3) (for calls from now on), or back. */
+export function setWinograd(on: boolean): void {
+  enabled = on;
+}
+
+export function winograd(): boolean {
+  return enabled;
+}
+
+/**
+ * Input channels below which the transforms cost more than they save (the product has only `ci`
+ * multiply-adds per output vector to amortize them over).
+ */
+const MIN_INPUT_CHANNELS = 8;
+
+/** Tiles per batch of products: about 250 tiles' planes of 16 channels fill 256 kB (in and out). */
+const CHUNK_TILES = 256;
+
+export interface WinogradSpec {
+  pads: { top: number; bottom: number; left: number; right: number };
+  outH: number;
+  outW: number;
+  relu: boolean;
+}
+
+/**
+ * U[4a+b][i][o] = Σ_u Σ_v G[a][u] g[u][v][i][o] G[b][v] for an HWIO 3×3 filter, with
+ *   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+ */
+function transformFilter(g: Float32Array, u: Float32Array, ci: number, co: number): void {
+  const plane = ci * co;
+  const tap = (r: number, c: number, k: number) => g[(r * 3 + c) * plane + k];
+  // t[a][v] = Σ_u G[a][u] g[u][v], then U[a][b] = Σ_v t[a][v] G[b][v].
+  const t = new Float32Array(12);
+  for (let k = 0; k < plane; k++) {
+    for (let v = 0; v < 3; v++) {
+      const g0 = tap(0, v, k);
+      const g1 = tap(1, v, k);
+      const g2 = tap(2, v, k);
+      t[v] = g0;
+      t[3 + v] = 0.5 * (g0 + g1 + g2);
+      t[6 + v] = 0.5 * (g0 - g1 + g2);
+      t[9 + v] = g2;
+    }
+    for (let a = 0; a < 4; a++) {
+      const t0 = t[3 * a];
+      const t1 = t[3 * a + 1];
+      const t2 = t[3 * a + 2];
+      const row = 4 * a * plane + k;
+      u[row] = t0;
+      u[row + plane] = 0.5 * (t0 + t1 + t2);
+      u[row + 2 * plane] = 0.5 * (t0 - t1 + t2);
+      u[row + 3 * plane] = t2;
+    }
+  }
+}
+
+/**
+ * The convolution of `x` (NHWC, padded by `spec.pads`) with a 3×3 HWIO filter at stride 1, or null
+ * when Winograd is off or the shape is not one it handles (channels multiples of 4, at least
+ * MIN_INPUT_CHANNELS in).
+ */
+export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: TensorInfo | null, spec: WinogradSpec): TensorInfo | null {
+  if (!enabled) return null;
+  const [n, H, W, ci] = x.shape;
+  const [fh, fw, , co] = w.shape;
+  if (fh !== 3 || fw !== 3 || ci % 4 !== 0 || co % 4 !== 0 || ci < MIN_INPUT_CHANNELS) return null;
+  const { outH, outW, pads } = spec;
+  if (outH < 1 || outW < 1 || H + pads.top + pads.bottom !== outH + 2 || W + pads.left + pads.right !== outW + 2) return null;
+  const tilesH = Math.ceil(outH / 2);
+  const tilesW = Math.ceil(outW / 2);
+  const tiles = tilesH * tilesW;
+  // The padded input covers whole tiles: zeros past the padding the caller asked for feed only
+  // outputs that are cut off.
+  const Hp = 2 * tilesH + 2;
+  const Wp = 2 * tilesW + 2;
+  const OW = 2 * tilesW;
+  const whole = OW === outW && 2 * tilesH === outH;
+  // Several images' tiles per product when the maps are small, so each 1×1 convolution runs over
+  // enough tiles to pay for its call; few enough that the planes stay in cache.
+  const chunk = Math.max(1, Math.min(n, Math.floor(CHUNK_TILES / tiles)));
+  const span = chunk * tiles;
+  const inputRow = winogradInputRow(backend, ci, Wp, span * ci * 4);
+  const outputRow = winogradOutputRow(backend, co, whole ? outW : OW, span * co * 4, bias !== null, spec.relu);
+  const product = convRow(backend, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false });
+  if (!inputRow || !outputRow || !product) return null;
+
+  const paddedSize = Hp * Wp * ci;
+  const vSize = 16 * span * ci;
+  const mSize = 16 * span * co;
+  const oSize = whole ? 0 : 2 * tilesH * OW * co;
+  const uSize = 16 * ci * co;
+  const out = backend.makeOutput([n, outH, outW, co], 'float32');
+  const scratch = backend.makeOutput([paddedSize + vSize + mSize + oSize + uSize], 'float32');
+  // Views only after every allocation (a later one may grow the heap and detach them).
+  const src = f32(backend, x);
+  const dst = f32(backend, out);
+  const work = f32(backend, scratch);
+  const padded = work.subarray(0, paddedSize);
+  const staged = work.subarray(paddedSize + vSize + mSize, paddedSize + vSize + mSize + oSize);
+  transformFilter(f32(backend, w), work.subarray(paddedSize + vSize + mSize + oSize), ci, co);
+
+  const base = backend.getMemoryOffset(scratch.dataId);
+  const pPtr = base;
+  const vPtr = pPtr + paddedSize * 4;
+  const mPtr = vPtr + vSize * 4;
+  const oPtr = mPtr + mSize * 4;
+  const uPtr = oPtr + oSize * 4;
+  const outBase = backend.getMemoryOffset(out.dataId);
+  const biasPtr = bias ? backend.getMemoryOffset(bias.dataId) : 0;
+  const rowLen = W * ci;
+  const outRow = outW * co;
+  const targetRow = whole ? outRow : OW * co;
+  padded.fill(0);
+  for (let b0 = 0; b0 < n; b0 += chunk) {
+    const images = Math.min(chunk, n - b0);
+    for (let i = 0; i < images; i++) {
+      // Rows and columns the input does not cover keep the zeros of the first fill.
+      for (let y = 0; y < H; y++) {
+        const s = ((b0 + i) * H + y) * rowLen;
+        padded.set(src.subarray(s, s + rowLen), ((y + pads.top) * Wp + pads.left) * ci);
+      }
+      for (let ty = 0; ty < tilesH; ty++) inputRow(pPtr + 2 * ty * Wp * ci * 4, vPtr + (i * tiles + ty * tilesW) * ci * 4, tilesW);
+    }
+    for (let xi = 0; xi < 16; xi++) {
+      product(vPtr + xi * span * ci * 4, uPtr + xi * ci * co * 4, mPtr + xi * span * co * 4, images * tiles, 0, 0);
+    }
+    for (let i = 0; i < images; i++) {
+      const b = b0 + i;
+      const target = whole ? outBase + b * outH * outRow * 4 : oPtr;
+      for (let ty = 0; ty < tilesH; ty++) outputRow(mPtr + (i * tiles + ty * tilesW) * co * 4, target + 2 * ty * targetRow * 4, tilesW, biasPtr);
+      if (!whole) {
+        for (let y = 0; y < outH; y++) dst.set(staged.subarray(y * OW * co, y * OW * co + outRow), (b * outH + y) * outRow);
+      }
+    }
+  }
+  backend.disposeData(scratch.dataId);
+  return out;
+}
