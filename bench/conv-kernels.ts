@@ -1,6 +1,6 @@
 /**
  * The wasm engine's 3×3 convolutions one by one: every 3×3 stride-1 layer of the seed network and
- * of the ten-times network (bench/cnn-10x.yaml) at batch 128, forward and input gradient, by the
+ * of the ten-times network (bench/cnn-10x.yaml) at batch 128, forward and both gradients, by the
  * direct kernel and by Winograd F(2×2, 3×3) (XP_WASM_WINOGRAD=1), alternating run by run so both
  * see the same machine. Figures are medians; the ratio is Winograd's time over the direct kernel's.
  *
@@ -47,7 +47,7 @@ for (const [net, size, ci, co, padding] of LAYERS) {
   const w = tf.randomNormal([3, 3, ci, co]) as tf.Tensor4D;
   const pad = padding ? [[0, 0], [1, 1], [1, 1], [0, 0]] as [number, number][] : 'valid';
   const dy = tf.randomNormal(tf.conv2d(x, w, 1, pad as 'valid').shape) as tf.Tensor4D;
-  const ms = { forward: [[], []] as number[][], inputGrad: [[], []] as number[][] };
+  const ms = { forward: [[], []] as number[][], inputGrad: [[], []] as number[][], filterGrad: [[], []] as number[][] };
   // Run 0 of each warms the kernels' JIT and scratch; it is not counted.
   for (let r = 0; r <= runs; r++) {
     for (const wino of [0, 1]) {
@@ -56,9 +56,13 @@ for (const [net, size, ci, co, padding] of LAYERS) {
       const b = time(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
         strides: 1, pad: padding ? 1 : 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: x.shape,
       }) as tf.Tensor);
+      const g = time(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+        strides: 1, pad: padding ? 1 : 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: w.shape,
+      }) as tf.Tensor);
       if (r > 0) {
         ms.forward[wino].push(f);
         ms.inputGrad[wino].push(b);
+        ms.filterGrad[wino].push(g);
       }
     }
   }
@@ -68,15 +72,16 @@ for (const [net, size, ci, co, padding] of LAYERS) {
     network: net, layer: `${size}×${size}, ${ci}→${co}${padding ? ', padding 1' : ''}`,
     forward: { direct: median(ms.forward[0]), winograd: median(ms.forward[1]) },
     inputGrad: { direct: median(ms.inputGrad[0]), winograd: median(ms.inputGrad[1]) },
+    filterGrad: { direct: median(ms.filterGrad[0]), winograd: median(ms.filterGrad[1]) },
   };
   rows.push(row);
-  process.stderr.write(`${net} ${row.layer}: forward ${row.forward.direct.toFixed(1)} → ${row.forward.winograd.toFixed(1)} ms, input gradient ${row.inputGrad.direct.toFixed(1)} → ${row.inputGrad.winograd.toFixed(1)} ms\n`);
+  process.stderr.write(`${net} ${row.layer}: forward ${row.forward.direct.toFixed(1)} → ${row.forward.winograd.toFixed(1)} ms, input gradient ${row.inputGrad.direct.toFixed(1)} → ${row.inputGrad.winograd.toFixed(1)} ms, filter gradient ${row.filterGrad.direct.toFixed(1)} → ${row.filterGrad.winograd.toFixed(1)} ms\n`);
 }
 
 if (argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 } else {
   const ratio = (t: { direct: number; winograd: number }) => `${t.direct.toFixed(1)} → ${t.winograd.toFixed(1)} ms (${(t.winograd / t.direct).toFixed(2)}×)`;
-  process.stdout.write('| network | layer (batch 128) | forward: direct → Winograd | input gradient: direct → Winograd |\n| --- | --- | --- | --- |\n');
-  for (const r of rows) process.stdout.write(`| ${r.network} | ${r.layer} | ${ratio(r.forward)} | ${ratio(r.inputGrad)} |\n`);
+  process.stdout.write('| network | layer (batch 128) | forward: direct → Winograd | input gradient | filter gradient |\n| --- | --- | --- | --- | --- |\n');
+  for (const r of rows) process.stdout.write(`| ${r.network} | ${r.layer} | ${ratio(r.forward)} | ${ratio(r.inputGrad)} | ${ratio(r.filterGrad)} |\n`);
 }

@@ -18,6 +18,7 @@
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { filterGradRow, type FilterGradRow } from './simd.ts';
 import { call, dispose, f32, xnnConv, type TensorInfo, type Wasm } from './util.ts';
+import { winogradFilterGrad } from './winograd.ts';
 
 interface Attrs {
   filterShape: [number, number, number, number];
@@ -53,6 +54,11 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   const bottom = fh - inHeight - padInfo.top + sh * (oh - 1);
   const right = fw - inWidth - padInfo.left + sw * (ow - 1);
   if (strategy === 'auto') {
+    if (sh === 1 && sw === 1 && info.dilationHeight === 1 && info.dilationWidth === 1) {
+      const pads = { top: padInfo.top, bottom: padInfo.bottom, left: padInfo.left, right: padInfo.right };
+      const fast = winogradFilterGrad(backend, x, dy, { pads, outH: oh, outW: ow });
+      if (fast) return fast;
+    }
     const row = filterGradRow(backend, ci, co);
     if (row) return direct(backend, x, dy, info, row);
   }

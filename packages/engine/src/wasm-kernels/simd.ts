@@ -622,6 +622,14 @@ export type WinogradInputRow = (src: number, dst: number, count: number) => void
  */
 export type WinogradOutputRow = (src: number, out: number, count: number, bias: number) => void;
 
+/**
+ * The filter gradient's transform of the output gradient: for each of `count` tiles, its 2×2 block
+ * of dY (rows `OW` pixels of `co` channels apart) becomes A dY Aᵀ, whose 16 values go to 16 planes
+ * `planeStride` bytes apart, as the input transform's do (the transpose of the output transform).
+ *   A = [1 0; 1 1; 1 −1; 0 −1]
+ */
+export type WinogradGradOutputRow = (src: number, dst: number, count: number) => void;
+
 /** Bᵀ applied to four vectors (d0..d3), as code that leaves each result in `to(i)`. */
 function inputTransform1D(d: (r: number) => number[], to: (i: number) => number): number[] {
   return [
@@ -724,6 +732,47 @@ function buildWinogradOutput(co: number, OW: number, planeStride: number, bias: 
   return wasmModule([{ name: 'row', params: 4, code: [...uleb(code.length), ...code] }]);
 }
 
+function buildWinogradGradOutput(co: number, OW: number, planeStride: number): Uint8Array<ArrayBuffer> {
+  const V = co / 4;
+  const I32_SUB = 0x6b;
+  const I32_EQZ = 0x45;
+  // params: 0 src, 1 dst, 2 count; i32 locals: 3 k left, 4 sp, 5 dp; v128: 6..13 s[a][q] (A over
+  // each column q), 14..17 y[p][q]
+  const [KL, SP, DP] = [3, 4, 5];
+  const sv = (a: number, q: number) => 6 + 2 * a + q;
+  const y = (p: number, q: number) => 14 + 2 * p + q;
+  // A applied to two vectors: [u0, u0 + u1, u0 − u1, −u1].
+  const spread = (u0: number[], u1: number[]): number[][] => [
+    u0, [...u0, ...u1, ...simd(F32X4_ADD)], [...u0, ...u1, ...simd(F32X4_SUB)], [...zero, ...u1, ...simd(F32X4_SUB)],
+  ];
+  const body = [
+    0x02, 0x40, 0x03, 0x40, // tiles
+    ...get(2), I32_EQZ, 0x0d, 1,
+    ...get(0), ...set(SP), ...get(1), ...set(DP), ...i32c(V), ...set(KL),
+    0x03, 0x40, // channel vectors
+    ...[0, 1].flatMap((p) => [0, 1].flatMap((q) => [...get(SP), ...load((p * OW + q) * co * 4), ...set(y(p, q))])),
+    // Columns first: s[·][q] = A y[·][q].
+    ...[0, 1].flatMap((q) => spread(get(y(0, q)), get(y(1, q))).flatMap((code, a) => [...code, ...set(sv(a, q))])),
+    // Then rows: m[a][·] = A s[a][·], stored to planes 4a..4a+3.
+    ...[0, 1, 2, 3].flatMap((a) => spread(get(sv(a, 0)), get(sv(a, 1))).flatMap((code, b) => [
+      ...get(DP), ...code, ...store((4 * a + b) * planeStride),
+    ])),
+    ...get(SP), ...i32c(16), I32_ADD, ...set(SP),
+    ...get(DP), ...i32c(16), I32_ADD, ...set(DP),
+    ...get(KL), ...i32c(1), I32_SUB, ...tee(KL), 0x0d, 0,
+    0x0b,
+    ...get(0), ...i32c(2 * co * 4), I32_ADD, ...set(0),
+    ...get(1), ...i32c(co * 4), I32_ADD, ...set(1),
+    ...get(2), ...i32c(1), I32_SUB, ...set(2),
+    0x0c, 0,
+    0x0b, 0x0b,
+    0x0b,
+  ];
+  const locals = [[...uleb(3), I32], [...uleb(12), V128]];
+  const code = [...vec(locals), ...body];
+  return wasmModule([{ name: 'row', params: 3, code: [...uleb(code.length), ...code] }]);
+}
+
 /** The input transform for `ci` channels (a multiple of 4), input rows `Wp` pixels wide, planes `planeStride` bytes apart. */
 export function winogradInputRow(backend: Wasm, ci: number, Wp: number, planeStride: number): WinogradInputRow | null {
   if (ci % 4 !== 0 || ci === 0) return null;
@@ -736,4 +785,11 @@ export function winogradOutputRow(backend: Wasm, co: number, OW: number, planeSt
   if (co % 4 !== 0 || co === 0) return null;
   const exports = instantiateOnHeap(backend, `wgo:${co}:${OW}:${planeStride}:${bias}:${relu}`, () => buildWinogradOutput(co, OW, planeStride, bias, relu));
   return exports && (exports.row as WinogradOutputRow);
+}
+
+/** The output gradient's transform for `co` channels (a multiple of 4), dY rows `OW` pixels wide. */
+export function winogradGradOutputRow(backend: Wasm, co: number, OW: number, planeStride: number): WinogradGradOutputRow | null {
+  if (co % 4 !== 0 || co === 0) return null;
+  const exports = instantiateOnHeap(backend, `wgd:${co}:${OW}:${planeStride}`, () => buildWinogradGradOutput(co, OW, planeStride));
+  return exports && (exports.row as WinogradGradOutputRow);
 }

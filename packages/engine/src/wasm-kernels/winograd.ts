@@ -4,12 +4,14 @@
  * image, the padded input's 4×4 patches are transformed (V = Bᵀ d B), the 16 planes multiplied by
  * the transformed filter (U = G g Gᵀ) as 16 1×1 convolutions on the direct kernel's row loop, and
  * the products transformed back (Y = Aᵀ M A). It serves the forward convolution and, through
- * `directConv`, the input gradient, which is a convolution too.
+ * `directConv`, the input gradient, which is a convolution too. The filter gradient runs the same
+ * algebra backwards (`winogradFilterGrad`): dU = Σ over tiles of V ⊙ (A dY Aᵀ), as 16 1×1 filter
+ * gradients on the direct filter-gradient row loop, then dg = Gᵀ dU G.
  *
  * The sums run in another order and through other intermediate values than the direct kernel's,
  * so results change in the last bits: off unless asked for (`setWinograd`, XP_WASM_WINOGRAD=1).
  */
-import { convRow, winogradInputRow, winogradOutputRow } from './simd.ts';
+import { convRow, filterGradRow, winogradGradOutputRow, winogradInputRow, winogradOutputRow } from './simd.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
 
 let enabled = false;
@@ -71,31 +73,67 @@ function transformFilter(g: Float32Array, u: Float32Array, ci: number, co: numbe
   }
 }
 
-/**
- * The convolution of `x` (NHWC, padded by `spec.pads`) with a 3×3 HWIO filter at stride 1, or null
- * when Winograd is off or the shape is not one it handles (channels multiples of 4, at least
- * MIN_INPUT_CHANNELS in).
- */
-export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: TensorInfo | null, spec: WinogradSpec): TensorInfo | null {
+/** How a 3×3 stride-1 convolution's outputs split into 2×2 tiles, and how many images go per product. */
+interface Tiling {
+  tilesH: number;
+  tilesW: number;
+  tiles: number;
+  /** The padded input, covering whole tiles: zeros past the padding asked for feed only outputs that are cut off. */
+  Hp: number;
+  Wp: number;
+  /** Output rows' width in whole tiles. */
+  OW: number;
+  /** Whether the tiles cover the output exactly (even height and width). */
+  whole: boolean;
+  /**
+   * Images per product: several when the maps are small, so each 1×1 product runs over enough tiles
+   * to pay for its call; few enough that the planes stay in cache.
+   */
+  chunk: number;
+  span: number;
+}
+
+/** The tiling, or null when Winograd is off or the shape is not one it handles. */
+function tiling(x: TensorInfo, filterShape: number[], co: number, spec: Omit<WinogradSpec, 'relu'>): Tiling | null {
   if (!enabled) return null;
   const [n, H, W, ci] = x.shape;
-  const [fh, fw, , co] = w.shape;
+  const [fh, fw] = filterShape;
   if (fh !== 3 || fw !== 3 || ci % 4 !== 0 || co % 4 !== 0 || ci < MIN_INPUT_CHANNELS) return null;
   const { outH, outW, pads } = spec;
   if (outH < 1 || outW < 1 || H + pads.top + pads.bottom !== outH + 2 || W + pads.left + pads.right !== outW + 2) return null;
   const tilesH = Math.ceil(outH / 2);
   const tilesW = Math.ceil(outW / 2);
   const tiles = tilesH * tilesW;
-  // The padded input covers whole tiles: zeros past the padding the caller asked for feed only
-  // outputs that are cut off.
-  const Hp = 2 * tilesH + 2;
-  const Wp = 2 * tilesW + 2;
-  const OW = 2 * tilesW;
-  const whole = OW === outW && 2 * tilesH === outH;
-  // Several images' tiles per product when the maps are small, so each 1×1 convolution runs over
-  // enough tiles to pay for its call; few enough that the planes stay in cache.
   const chunk = Math.max(1, Math.min(n, Math.floor(CHUNK_TILES / tiles)));
-  const span = chunk * tiles;
+  return {
+    tilesH, tilesW, tiles, Hp: 2 * tilesH + 2, Wp: 2 * tilesW + 2, OW: 2 * tilesW,
+    whole: 2 * tilesW === outW && 2 * tilesH === outH, chunk, span: chunk * tiles,
+  };
+}
+
+/** Copies image `b` of `src` (NHWC, H×W×ci) into `padded` (Hp×Wp×ci) at the top-left padding. */
+function padImage(src: Float32Array, padded: Float32Array, b: number, x: TensorInfo, Wp: number, pads: WinogradSpec['pads']): void {
+  const [, H, W, ci] = x.shape;
+  const rowLen = W * ci;
+  // Rows and columns the input does not cover keep the zeros of the first fill.
+  for (let y = 0; y < H; y++) {
+    const s = (b * H + y) * rowLen;
+    padded.set(src.subarray(s, s + rowLen), ((y + pads.top) * Wp + pads.left) * ci);
+  }
+}
+
+/**
+ * The convolution of `x` (NHWC, padded by `spec.pads`) with a 3×3 HWIO filter at stride 1, or null
+ * when Winograd is off or the shape is not one it handles (channels multiples of 4, at least
+ * MIN_INPUT_CHANNELS in).
+ */
+export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: TensorInfo | null, spec: WinogradSpec): TensorInfo | null {
+  const [n, , , ci] = x.shape;
+  const co = w.shape[3];
+  const t = tiling(x, w.shape, co, spec);
+  if (!t) return null;
+  const { outH, outW, pads } = spec;
+  const { tilesH, tilesW, tiles, Hp, Wp, OW, whole, chunk, span } = t;
   const inputRow = winogradInputRow(backend, ci, Wp, span * ci * 4);
   const outputRow = winogradOutputRow(backend, co, whole ? outW : OW, span * co * 4, bias !== null, spec.relu);
   const product = convRow(backend, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false });
@@ -124,18 +162,13 @@ export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: 
   const uPtr = oPtr + oSize * 4;
   const outBase = backend.getMemoryOffset(out.dataId);
   const biasPtr = bias ? backend.getMemoryOffset(bias.dataId) : 0;
-  const rowLen = W * ci;
   const outRow = outW * co;
   const targetRow = whole ? outRow : OW * co;
   padded.fill(0);
   for (let b0 = 0; b0 < n; b0 += chunk) {
     const images = Math.min(chunk, n - b0);
     for (let i = 0; i < images; i++) {
-      // Rows and columns the input does not cover keep the zeros of the first fill.
-      for (let y = 0; y < H; y++) {
-        const s = ((b0 + i) * H + y) * rowLen;
-        padded.set(src.subarray(s, s + rowLen), ((y + pads.top) * Wp + pads.left) * ci);
-      }
+      padImage(src, padded, b0 + i, x, Wp, pads);
       for (let ty = 0; ty < tilesH; ty++) inputRow(pPtr + 2 * ty * Wp * ci * 4, vPtr + (i * tiles + ty * tilesW) * ci * 4, tilesW);
     }
     for (let xi = 0; xi < 16; xi++) {
@@ -150,6 +183,98 @@ export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: 
       }
     }
   }
+  backend.disposeData(scratch.dataId);
+  return out;
+}
+
+/**
+ * dg[u][v][i][o] = Σ_a Σ_b G[a][u] dU[4a+b][i][o] G[b][v]: the transpose of `transformFilter`, taking
+ * the gradient with respect to U back to the 3×3 filter.
+ */
+function untransformFilterGrad(du: Float32Array, dg: Float32Array, ci: number, co: number): void {
+  const plane = ci * co;
+  // t[u][b] = Σ_a G[a][u] dU[a][b], then dg[u][v] = Σ_b t[u][b] G[b][v].
+  const t = new Float32Array(12);
+  const gt = (p0: number, p1: number, p2: number, p3: number, into: number) => {
+    t[into] = p0 + 0.5 * (p1 + p2);
+    t[into + 1] = 0.5 * (p1 - p2);
+    t[into + 2] = 0.5 * (p1 + p2) + p3;
+  };
+  for (let k = 0; k < plane; k++) {
+    for (let b = 0; b < 4; b++) gt(du[b * plane + k], du[(4 + b) * plane + k], du[(8 + b) * plane + k], du[(12 + b) * plane + k], 3 * b);
+    for (let u = 0; u < 3; u++) {
+      const d0 = t[u];
+      const d1 = t[3 + u];
+      const d2 = t[6 + u];
+      const d3 = t[9 + u];
+      dg[(u * 3) * plane + k] = d0 + 0.5 * (d1 + d2);
+      dg[(u * 3 + 1) * plane + k] = 0.5 * (d1 - d2);
+      dg[(u * 3 + 2) * plane + k] = 0.5 * (d1 + d2) + d3;
+    }
+  }
+}
+
+/**
+ * The filter gradient of a 3×3 stride-1 convolution of `x` (NHWC, padded by `spec.pads`) whose
+ * output gradient is `dy`, as a [3, 3, ci, co] tensor, or null when Winograd is off or the shape is
+ * not one it handles. Forward, the output is Y = Aᵀ (U ⊙ V) A per tile, so the gradient with respect
+ * to U is Σ over tiles of V ⊙ (A dY Aᵀ): the input transform of the forward pass, the output
+ * gradient's transform, and per plane a 1×1 filter gradient summing over every tile of the batch.
+ */
+export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo, spec: Omit<WinogradSpec, 'relu'>): TensorInfo | null {
+  const [n, , , ci] = x.shape;
+  const co = dy.shape[3];
+  const t = tiling(x, [3, 3], co, spec);
+  if (!t) return null;
+  const { outH, outW, pads } = spec;
+  const { tilesH, tilesW, tiles, Wp, Hp, OW, whole, chunk, span } = t;
+  const inputRow = winogradInputRow(backend, ci, Wp, span * ci * 4);
+  const gradRow = winogradGradOutputRow(backend, co, OW, span * co * 4);
+  const product = filterGradRow(backend, ci, co);
+  if (!inputRow || !gradRow || !product) return null;
+
+  const paddedSize = Hp * Wp * ci;
+  const vSize = 16 * span * ci;
+  const mSize = 16 * span * co;
+  // Odd output sizes: dY staged in whole tiles, the missing row and column zero (no gradient).
+  const sSize = whole ? 0 : 2 * tilesH * OW * co;
+  const uSize = 16 * ci * co;
+  const out = backend.makeOutput([3, 3, ci, co], 'float32');
+  const scratch = backend.makeOutput([paddedSize + vSize + mSize + sSize + uSize], 'float32');
+  const src = f32(backend, x);
+  const grad = f32(backend, dy);
+  const work = f32(backend, scratch);
+  const padded = work.subarray(0, paddedSize);
+  const staged = work.subarray(paddedSize + vSize + mSize, paddedSize + vSize + mSize + sSize);
+  const du = work.subarray(paddedSize + vSize + mSize + sSize);
+
+  const base = backend.getMemoryOffset(scratch.dataId);
+  const vPtr = base + paddedSize * 4;
+  const mPtr = vPtr + vSize * 4;
+  const sPtr = mPtr + mSize * 4;
+  const uPtr = sPtr + sSize * 4;
+  const dyBase = backend.getMemoryOffset(dy.dataId);
+  const dyRow = outW * co;
+  padded.fill(0);
+  staged.fill(0);
+  du.fill(0);
+  for (let b0 = 0; b0 < n; b0 += chunk) {
+    const images = Math.min(chunk, n - b0);
+    for (let i = 0; i < images; i++) {
+      const b = b0 + i;
+      padImage(src, padded, b, x, Wp, pads);
+      for (let ty = 0; ty < tilesH; ty++) inputRow(base + 2 * ty * Wp * ci * 4, vPtr + (i * tiles + ty * tilesW) * ci * 4, tilesW);
+      if (!whole) {
+        for (let y = 0; y < outH; y++) staged.set(grad.subarray((b * outH + y) * dyRow, (b * outH + y + 1) * dyRow), y * OW * co);
+      }
+      const from = whole ? dyBase + b * outH * dyRow * 4 : sPtr;
+      for (let ty = 0; ty < tilesH; ty++) gradRow(from + 2 * ty * OW * co * 4, mPtr + (i * tiles + ty * tilesW) * co * 4, tilesW);
+    }
+    for (let xi = 0; xi < 16; xi++) {
+      product(vPtr + xi * span * ci * 4, mPtr + xi * span * co * 4, images * tiles, ci * 4, uPtr + xi * ci * co * 4);
+    }
+  }
+  untransformFilterGrad(du, f32(backend, out), ci, co);
   backend.disposeData(scratch.dataId);
   return out;
 }
