@@ -1,6 +1,5 @@
 /** `xp compare`: build the comparison, then format it. */
 import type { TrackingReader } from '@xp/tracking';
-import { formatHtml } from './format-html.ts';
 import { formatCsv, formatJson, formatTable } from './format-text.ts';
 import { MetricHistories } from './history.ts';
 import { buildComparison, loadCurves, type CompareOptions } from './report.ts';
@@ -24,8 +23,11 @@ export async function renderComparison(reader: TrackingReader, options: RenderOp
       return formatCsv(report);
     case 'json':
       return formatJson(report);
-    case 'html':
+    case 'html': {
+      // vega and vega-lite take about a second to load: only the html page needs them.
+      const { formatHtml } = await import('./format-html.ts');
       return formatHtml(report, await loadCurves(reader, report, histories), { runsOnly: options.runsOnly });
+    }
   }
 }
 

@@ -4,13 +4,11 @@
  * probabilities, as a table, JSON or CSV.
  */
 import { existsSync } from 'node:fs';
-import { CsvImagesError, IdxFileError, ImageDecodeError } from '@xp/data';
 import { openTrackingStore } from '@xp/tracking';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { ModelFolderError, readModelMetadata } from '../../kinds/cnn-classifier/export/model-metadata.ts';
 import { locateModel, NoExportedModelError, type LocatedModel } from '../../kinds/cnn-classifier/export/model-source.ts';
-import { PredictInputError, readPredictInputs } from '../../kinds/cnn-classifier/export/predict-inputs.ts';
 import type { Prediction } from '../../kinds/cnn-classifier/export/predict.ts';
 import { BACKEND_NAMES, checkBackendName, startBackend, type BackendName } from '../../run/backend-choice.ts';
 import { UsageError, type CliContext } from '../context.ts';
@@ -31,8 +29,17 @@ function topOption(value: string): number {
   return n;
 }
 
-/** The bad inputs a user can fix, each naming its file: exit 2, nothing printed on stdout. */
-const INPUT_ERRORS = [NoExportedModelError, ModelFolderError, PredictInputError, ImageDecodeError, CsvImagesError, IdxFileError];
+/**
+ * The bad inputs a user can fix, each naming its file: exit 2, nothing printed on stdout. Reading
+ * images loads TensorFlow.js (resizing), so that module and the data package load only when
+ * `xp predict` runs, not with every command.
+ */
+async function inputErrors() {
+  const [{ CsvImagesError, IdxFileError, ImageDecodeError }, { PredictInputError }] = await Promise.all([
+    import('@xp/data'), import('../../kinds/cnn-classifier/export/predict-inputs.ts'),
+  ]);
+  return [NoExportedModelError, ModelFolderError, PredictInputError, ImageDecodeError, CsvImagesError, IdxFileError];
+}
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -60,6 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
         try {
           const meta = readModelMetadata(located.dir);
           const { height, width, channels } = meta.input;
+          const { readPredictInputs } = await import('../../kinds/cnn-classifier/export/predict-inputs.ts');
           const { inputs, skipped } = await readPredictInputs(paths.map((path) => resolveFromCwd(ctx, path)), { height, width, channels: channels as 1 | 3 });
           if (skipped.length > 0) ctx.stderr(`note: ${skipped.length} file(s) in the folders given are not PNG or JPEG images and were left out (e.g. ${skipped[0]})\n`);
           await startBackend(options.backend as BackendName);
@@ -72,7 +80,7 @@ export function register(program: Command, ctx: CliContext): void {
           located.release();
         }
       } catch (error) {
-        if (INPUT_ERRORS.some((kind) => error instanceof kind)) throw new UsageError((error as Error).message);
+        if ((await inputErrors()).some((kind) => error instanceof kind)) throw new UsageError((error as Error).message);
         throw error;
       }
     });

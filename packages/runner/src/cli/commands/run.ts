@@ -10,8 +10,7 @@ import { checkVariant, loadAndCheck, type CheckedVariant } from '../../run/stati
 import { recordedSpec, ResumeConfigError, resumeSpec } from '../../run/resume-config.ts';
 import { commandLineOverrides, MULTIRUN_HELP, OVERRIDES_ARGUMENT_HELP, resolveFromCwd, seedsOption, setOption, variantsOption } from '../options.ts';
 import { BACKEND_NAMES, checkBackendName, quietTensorFlow, startBackend, type BackendName } from '../../run/backend-choice.ts';
-import { queueLauncher, queueOverheads, type QueueOverhead } from '../../run/launchers/queue.ts';
-import { assertQueueReachable, checkQueueUrl, QueueConnectionError } from '../../run/queue/connection.ts';
+import type { QueueOverhead } from '../../run/launchers/queue.ts';
 import { optunaSearchOf } from '../../run/sweepers/optuna-search.ts';
 import { kindOf } from '../../kinds/registry.ts';
 
@@ -136,7 +135,7 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       printReport(ctx, report, store.description, (runId) => resumeCommand(spec, runId, options.trackingUri), Object.keys(kindOf(checked.experiment.spec).metricDirections), location);
-      if (launcher) printQueueOverhead(ctx, queueOverheads(launcher.times));
+      if (launcher) printQueueOverhead(ctx, launcher.overheads());
       if (launcher && controller.signal.aborted && sweepId) ctx.stderr(`the sweep goes on in the queue: xp status --queue ${redactUrl(options.queue!)} ${sweepId}\n`);
       if (options.json) {
         // `message` (why a run failed or errored) is present only where there is one.
@@ -150,7 +149,7 @@ export function register(program: Command, ctx: CliContext): void {
 
 /**
  * The queue launcher for `--queue URL`, once the queue answers and the tracking store is one that
- * workers on other machines can write to.
+ * workers on other machines can write to. BullMQ and its Redis client load here, only for --queue.
  */
 async function queueLauncherFor(ctx: CliContext, options: RunOptions, location: ReturnType<typeof parseTrackingUri>, resumeFrom: string | undefined) {
   if (resumeFrom !== undefined) throw new UsageError('--resume continues a run in this process; it does not go through --queue');
@@ -161,6 +160,9 @@ async function queueLauncherFor(ctx: CliContext, options: RunOptions, location: 
         '(or set MLFLOW_TRACKING_URI), or, if every worker sees this directory at this same path (a shared filesystem), add --shared-store.',
     );
   }
+  const [{ assertQueueReachable, checkQueueUrl, QueueConnectionError }, { queueLauncher, queueOverheads }] = await Promise.all([
+    import('../../run/queue/connection.ts'), import('../../run/launchers/queue.ts'),
+  ]);
   try {
     await assertQueueReachable(checkQueueUrl(options.queue!));
   } catch (error) {
@@ -180,7 +182,7 @@ async function queueLauncherFor(ctx: CliContext, options: RunOptions, location: 
       ctx.stderr(`sweep ${sweep.id}: ${sweep.enqueued} job(s) enqueued on ${redactUrl(options.queue!)}${already}\n`);
     },
   });
-  return { launcher, times: launcher.times, sweepId: () => sweepId };
+  return { launcher, times: launcher.times, overheads: () => queueOverheads(launcher.times), sweepId: () => sweepId };
 }
 
 /** The queue's own cost per job, apart from training: what BENCHMARKS.md compares with --jobs. */

@@ -3,15 +3,12 @@
  * still knows, newest first, with its counts; with one (or a unique prefix of one), each of its jobs:
  * state, attempts, run id, the last report of a running job, and how an ended one ended.
  */
-import { Queue } from 'bullmq';
 import { redactUrl } from '@xp/core';
 import type { Command } from 'commander';
 import type { JobResult } from '../../run/job.ts';
 import { describeReport } from '../../run/queue/follow-view.ts';
-import { assertQueueReachable, checkQueueUrl, QUEUE_NAME, QUEUE_PREFIX, queueConnection, QueueConnectionError } from '../../run/queue/connection.ts';
 import type { QueuedJobData } from '../../run/queue/queued-job.ts';
-import { findSweep, listSweeps } from '../../run/queue/sweep-record.ts';
-import { readSweepStatus, type SweepStatus } from '../../run/queue/sweep-status.ts';
+import type { SweepStatus } from '../../run/queue/sweep-status.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { formatNumber } from './run.ts';
 
@@ -24,6 +21,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the status as JSON on stdout')
     .addHelpText('after', '\nExit codes: 0 shown; 1 a job of the sweep failed; 2 usage (no such sweep, a queue that does not answer).')
     .action(async (sweepId: string | undefined, options: { queue: string; json?: boolean }) => {
+      // BullMQ and its Redis client load when this command runs, not with every xp command.
+      const [{ Queue }, { assertQueueReachable, checkQueueUrl, QUEUE_NAME, QUEUE_PREFIX, queueConnection, QueueConnectionError }, { findSweep, listSweeps }, { readSweepStatus }] = await Promise.all([
+        import('bullmq'), import('../../run/queue/connection.ts'), import('../../run/queue/sweep-record.ts'), import('../../run/queue/sweep-status.ts'),
+      ]);
       try {
         await assertQueueReachable(checkQueueUrl(options.queue));
       } catch (error) {

@@ -8,8 +8,6 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { assertQueueReachable, checkQueueUrl, QueueConnectionError } from '../../run/queue/connection.ts';
-import { runQueueWorker } from '../../run/queue/worker.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { positiveInt } from '../options.ts';
 
@@ -39,6 +37,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--cores <n>', 'cores each job may keep busy (default: the machine\'s, divided by --concurrency)', positiveInt)
     .addHelpText('after', '\nExit codes: 0 the worker left an empty queue (--exit-when-idle); 130 interrupted (its job went back to the queue); 2 usage (a queue that does not answer).')
     .action(async (options: WorkerOptions) => {
+      // BullMQ and its Redis client load when a worker starts, not with every xp command.
+      const [{ assertQueueReachable, checkQueueUrl, QueueConnectionError }, { runQueueWorker }] = await Promise.all([
+        import('../../run/queue/connection.ts'), import('../../run/queue/worker.ts'),
+      ]);
       try {
         await assertQueueReachable(checkQueueUrl(options.queue));
       } catch (error) {
