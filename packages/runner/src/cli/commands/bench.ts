@@ -27,6 +27,15 @@ function workersOption(value: string): 'auto' | number {
   return n;
 }
 
+/** Untimed steps before timing: enough for the step's time to settle. */
+const STEP_WARMUP = 2;
+/**
+ * Before a profile, more: a profile times each kernel on its own, and a kernel's first calls run
+ * before V8 has optimized its JavaScript (after 2 steps the seed network's bias sums showed 176 ms
+ * a step, after 8 steps 7 ms).
+ */
+const PROFILE_WARMUP = 8;
+
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('bench')
@@ -34,13 +43,14 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<spec>', 'experiment spec (YAML), kind cnn-classifier')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')}, or 'all' to time every one set up here and say which auto takes (default: the spec's, else auto)`)
     .option('--batches <n>', 'timed steps; the median is reported', positiveInt, 10)
-    .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
+    .option('--warmup <n>', `untimed steps first (default ${STEP_WARMUP}; ${PROFILE_WARMUP} with --profile)`, positiveInt)
     .option('--variant <name>', 'which variant of a sweep (default: the first)')
     .option('--set <path=value>', 'override a field (repeatable), e.g. train.batchSize=64', setOption, [])
     .option('--workers <n>', "worker threads training data-parallel, 'auto' (every core) or 1..64 (default: the spec's train.workers, else auto)", workersOption)
     .option('--json', 'print {"backend", "batchSize", "threads", "workers", "msPerBatch", "imagesPerSec"}; threads: the cores the steps kept busy')
     .option('--profile', 'instead of timing steps, profile one single-thread step after the warm-up: time per kernel and per kernel and input shapes, largest first')
-    .action(async (spec: string, options: BenchCliOptions) => {
+    .action(async (spec: string, given: Omit<BenchCliOptions, 'warmup'> & { warmup?: number }) => {
+      const options: BenchCliOptions = { ...given, warmup: given.warmup ?? (given.profile ? PROFILE_WARMUP : STEP_WARMUP) };
       if (options.backend !== 'all') checkBackendName(options.backend);
       const { variants } = await loadAndCheck(resolveFromCwd(ctx, spec), { sets: options.set });
       const chosen = options.variant === undefined ? variants[0] : variants.find(({ variant }) => variant.name === options.variant);
