@@ -122,6 +122,36 @@ function padImage(src: Float32Array, padded: Float32Array, b: number, x: TensorI
   }
 }
 
+/** The parts of a call's one scratch buffer, in order. */
+const SCRATCH_PARTS = ['padded', 'v', 'm', 'staged', 'u'] as const;
+type ScratchPart = (typeof SCRATCH_PARTS)[number];
+
+/**
+ * One scratch buffer for a call: one padded image; the 16 transformed-input planes of a chunk (V);
+ * the 16 planes of its products, or of its transformed output gradients (M); odd-sized outputs or
+ * output gradients staged in whole tiles (empty when the tiles cover them exactly); the 16
+ * transformed-filter planes, or their gradients (U). `view` only after every allocation of the call:
+ * a later one may grow the heap and detach it.
+ */
+function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number) {
+  const size: Record<ScratchPart, number> = {
+    padded: t.Hp * t.Wp * ci, v: 16 * t.span * ci, m: 16 * t.span * co, staged: t.whole ? 0 : 2 * t.tilesH * t.OW * co, u: 16 * ci * co,
+  };
+  const start = {} as Record<ScratchPart, number>;
+  let total = 0;
+  for (const part of SCRATCH_PARTS) {
+    start[part] = total;
+    total += size[part];
+  }
+  const info = backend.makeOutput([total], 'float32');
+  const base = backend.getMemoryOffset(info.dataId);
+  return {
+    ptr: (part: ScratchPart) => base + 4 * start[part],
+    view: (part: ScratchPart) => f32(backend, info).subarray(start[part], start[part] + size[part]),
+    free: () => backend.disposeData(info.dataId),
+  };
+}
+
 /**
  * The convolution of `x` (NHWC, padded by `spec.pads`) with a 3×3 HWIO filter at stride 1, or null
  * when Winograd is off or the shape is not one it handles (channels multiples of 4, at least
@@ -133,33 +163,20 @@ export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: 
   const t = tiling(x, w.shape, co, spec);
   if (!t) return null;
   const { outH, outW, pads } = spec;
-  const { tilesH, tilesW, tiles, Hp, Wp, OW, whole, chunk, span } = t;
+  const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
   const inputRow = winogradInputRow(backend, ci, Wp, span * ci * 4);
   const outputRow = winogradOutputRow(backend, co, whole ? outW : OW, span * co * 4, bias !== null, spec.relu);
   const product = convRow(backend, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false });
   if (!inputRow || !outputRow || !product) return null;
 
-  const paddedSize = Hp * Wp * ci;
-  const vSize = 16 * span * ci;
-  const mSize = 16 * span * co;
-  const oSize = whole ? 0 : 2 * tilesH * OW * co;
-  const uSize = 16 * ci * co;
   const out = backend.makeOutput([n, outH, outW, co], 'float32');
-  const scratch = backend.makeOutput([paddedSize + vSize + mSize + oSize + uSize], 'float32');
-  // Views only after every allocation (a later one may grow the heap and detach them).
+  const scratch = allocateScratch(backend, t, ci, co);
   const src = f32(backend, x);
   const dst = f32(backend, out);
-  const work = f32(backend, scratch);
-  const padded = work.subarray(0, paddedSize);
-  const staged = work.subarray(paddedSize + vSize + mSize, paddedSize + vSize + mSize + oSize);
-  transformFilter(f32(backend, w), work.subarray(paddedSize + vSize + mSize + oSize), ci, co);
-
-  const base = backend.getMemoryOffset(scratch.dataId);
-  const pPtr = base;
-  const vPtr = pPtr + paddedSize * 4;
-  const mPtr = vPtr + vSize * 4;
-  const oPtr = mPtr + mSize * 4;
-  const uPtr = oPtr + oSize * 4;
+  const padded = scratch.view('padded');
+  const staged = scratch.view('staged');
+  transformFilter(f32(backend, w), scratch.view('u'), ci, co);
+  const [pPtr, vPtr, mPtr, oPtr, uPtr] = SCRATCH_PARTS.map(scratch.ptr);
   const outBase = backend.getMemoryOffset(out.dataId);
   const biasPtr = bias ? backend.getMemoryOffset(bias.dataId) : 0;
   const outRow = outW * co;
@@ -183,7 +200,7 @@ export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: 
       }
     }
   }
-  backend.disposeData(scratch.dataId);
+  scratch.free();
   return out;
 }
 
@@ -227,32 +244,21 @@ export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo,
   const t = tiling(x, [3, 3], co, spec);
   if (!t) return null;
   const { outH, outW, pads } = spec;
-  const { tilesH, tilesW, tiles, Wp, Hp, OW, whole, chunk, span } = t;
+  const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
   const inputRow = winogradInputRow(backend, ci, Wp, span * ci * 4);
   const gradRow = winogradGradOutputRow(backend, co, OW, span * co * 4);
   const product = filterGradRow(backend, ci, co);
   if (!inputRow || !gradRow || !product) return null;
 
-  const paddedSize = Hp * Wp * ci;
-  const vSize = 16 * span * ci;
-  const mSize = 16 * span * co;
-  // Odd output sizes: dY staged in whole tiles, the missing row and column zero (no gradient).
-  const sSize = whole ? 0 : 2 * tilesH * OW * co;
-  const uSize = 16 * ci * co;
   const out = backend.makeOutput([3, 3, ci, co], 'float32');
-  const scratch = backend.makeOutput([paddedSize + vSize + mSize + sSize + uSize], 'float32');
+  const scratch = allocateScratch(backend, t, ci, co);
   const src = f32(backend, x);
   const grad = f32(backend, dy);
-  const work = f32(backend, scratch);
-  const padded = work.subarray(0, paddedSize);
-  const staged = work.subarray(paddedSize + vSize + mSize, paddedSize + vSize + mSize + sSize);
-  const du = work.subarray(paddedSize + vSize + mSize + sSize);
-
-  const base = backend.getMemoryOffset(scratch.dataId);
-  const vPtr = base + paddedSize * 4;
-  const mPtr = vPtr + vSize * 4;
-  const sPtr = mPtr + mSize * 4;
-  const uPtr = sPtr + sSize * 4;
+  const padded = scratch.view('padded');
+  // Odd output sizes: dY staged in whole tiles, the missing row and column zero (no gradient).
+  const staged = scratch.view('staged');
+  const du = scratch.view('u');
+  const [pPtr, vPtr, mPtr, sPtr, uPtr] = SCRATCH_PARTS.map(scratch.ptr);
   const dyBase = backend.getMemoryOffset(dy.dataId);
   const dyRow = outW * co;
   padded.fill(0);
@@ -263,7 +269,7 @@ export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo,
     for (let i = 0; i < images; i++) {
       const b = b0 + i;
       padImage(src, padded, b, x, Wp, pads);
-      for (let ty = 0; ty < tilesH; ty++) inputRow(base + 2 * ty * Wp * ci * 4, vPtr + (i * tiles + ty * tilesW) * ci * 4, tilesW);
+      for (let ty = 0; ty < tilesH; ty++) inputRow(pPtr + 2 * ty * Wp * ci * 4, vPtr + (i * tiles + ty * tilesW) * ci * 4, tilesW);
       if (!whole) {
         for (let y = 0; y < outH; y++) staged.set(grad.subarray((b * outH + y) * dyRow, (b * outH + y + 1) * dyRow), y * OW * co);
       }
@@ -275,6 +281,6 @@ export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo,
     }
   }
   untransformFilterGrad(du, f32(backend, out), ci, co);
-  backend.disposeData(scratch.dataId);
+  scratch.free();
   return out;
 }
