@@ -42,33 +42,32 @@ for (const { strategy, fma, wino } of configurations) describe(`wasm Conv2D grad
   }
 });
 
+/**
+ * Which outputs of conv case `name` change when `use(true)` is in effect, after checking that the
+ * case repeats exactly with it off. Outputs: forward, input gradient, filter gradient, then the
+ * fused op's forward and three gradients (input, filter, bias).
+ */
+async function changedBy(use: (on: boolean) => unknown, name: string): Promise<boolean[]> {
+  const c = convCases().find((k) => k.name === name)!;
+  const plain = await outputsOn('wasm', c.run);
+  use(true);
+  const other = await outputsOn('wasm', c.run);
+  use(false);
+  const again = await outputsOn('wasm', c.run);
+  expect(again.map((o) => Array.from(o.values))).toEqual(plain.map((o) => Array.from(o.values)));
+  return plain.map((o, k) => Array.from(o.values).some((v, i) => v !== other[k].values[i]));
+}
+
 describe('fused multiply-add', () => {
   it('changes the last bits of a convolution and its gradients, so the fused path is the one that ran', async () => {
-    const c = convCases().find((k) => k.name.includes('52→20'))!;
-    const plain = await outputsOn('wasm', c.run);
-    setFusedMultiplyAdd(true);
-    const fused = await outputsOn('wasm', c.run);
-    setFusedMultiplyAdd(false);
-    const again = await outputsOn('wasm', c.run);
-    expect(again.map((o) => Array.from(o.values))).toEqual(plain.map((o) => Array.from(o.values)));
+    const changed = await changedBy(setFusedMultiplyAdd, '3x3 stride 1 same, batch 2, 9x9, 52→20');
     // Forward, input gradient and filter gradient all go through the multiply-add.
-    for (const k of [0, 1, 2]) expect(Array.from(fused[k].values)).not.toEqual(Array.from(plain[k].values));
+    expect(changed.slice(0, 3)).toEqual([true, true, true]);
   });
 });
 
 describe('Winograd F(2×2, 3×3)', () => {
-  // Outputs of a conv case: forward, input gradient, filter gradient, then the fused op's forward and
-  // three gradients (input, filter, bias).
-  const changed = async (name: string): Promise<boolean[]> => {
-    const c = convCases().find((k) => k.name === name)!;
-    const plain = await outputsOn('wasm', c.run);
-    setWinograd(true);
-    const wino = await outputsOn('wasm', c.run);
-    setWinograd(false);
-    const again = await outputsOn('wasm', c.run);
-    expect(again.map((o) => Array.from(o.values))).toEqual(plain.map((o) => Array.from(o.values)));
-    return plain.map((o, k) => Array.from(o.values).some((v, i) => v !== wino[k].values[i]));
-  };
+  const changed = (name: string) => changedBy(setWinograd, name);
 
   it('runs the forward convolutions and both gradients of 3×3 stride-1 layers (their last bits change), not the bias gradient', async () => {
     for (const name of ['3x3 stride 1 valid, batch 3, 23x22, 8→12', '3x3 stride 1 same, batch 2, 9x9, 52→20']) {

@@ -70,6 +70,8 @@ const F32X4_MAX = 0xe9;
 const I32_ADD = 0x6a;
 const I32_MUL = 0x6c;
 const I32_GE_U = 0x4f;
+const I32_SUB = 0x6b;
+const I32_EQZ = 0x45;
 
 /**
  * A function `(params…) → ()` whose body loops `n` times over pixels. `setup` and `finish` run
@@ -298,8 +300,6 @@ function buildFilterGrad(ci: number, co: number, G: number): Uint8Array<ArrayBuf
   const xs = (a: number) => 11 + T * V + V + a;
   const accOffset = (a: number, k: number) => a * co * 4 + 16 * k;
   const f32load = (offset: number) => [0x2a, 2, ...uleb(offset)];
-  const I32_SUB = 0x6b;
-  const I32_EQZ = 0x45;
   const tile = (f: (a: number, k: number) => number[]) =>
     Array.from({ length: T }, (_, a) => Array.from({ length: V }, (_, k) => f(a, k)).flat()).flat();
   const body = [
@@ -361,8 +361,6 @@ function buildMaxPool2(c: number): Uint8Array<ArrayBuffer> {
   const F32X4_EQ = 0x41;
   const V128_ANDNOT = 0x4f;
   const V128_OR = 0x50;
-  const I32_SUB = 0x6b;
-  const I32_EQZ = 0x45;
   // params: 0 x, 1 dy, 2 dx, 3 count, 4 rowStride; i32 local 5 x2 (second row); v128 6..: a b c d m g t e
   const [X2] = [5];
   const [A, Bv, Cv, D, M, G, T, E] = [6, 7, 8, 9, 10, 11, 12, 13];
@@ -449,7 +447,6 @@ function convPixelTile(V: number): number {
 function buildConv(s: ConvShape, G: number): Uint8Array<ArrayBuffer> {
   const { ci, co, fh, fw, sw } = s;
   const V = G / 4;
-  const I32_SUB = 0x6b;
   const I32_LT_U = 0x49;
   const f32load = (offset: number) => [0x2a, 2, ...uleb(offset)];
   const pix = sw * ci * 4;
@@ -519,7 +516,6 @@ function buildConvDot(s: ConvShape): Uint8Array<ArrayBuffer> {
   const { ci, fh, fw, sw } = s;
   const pix = sw * ci * 4;
   const run = fw * ci;
-  const I32_SUB = 0x6b;
   const I32_LT_U = 0x49;
   const F32_ADD = 0x92;
   const F32_MAX = 0x97;
@@ -640,137 +636,111 @@ function inputTransform1D(d: (r: number) => number[], to: (i: number) => number)
   ];
 }
 
-function buildWinogradInput(ci: number, Wp: number, planeStride: number): Uint8Array<ArrayBuffer> {
-  const V = ci / 4;
-  const I32_SUB = 0x6b;
-  const I32_EQZ = 0x45;
-  // params: 0 src, 1 dst, 2 count; i32 locals: 3 k left, 4 sp, 5 dp; v128: 6.. t[i][c] (16), then d (4)
-  const [KL, SP, DP] = [3, 4, 5];
-  const t = (i: number, c: number) => 6 + 4 * i + c;
-  const dl = (r: number) => 22 + r;
-  const pixel = (r: number, c: number) => (r * Wp + c) * ci * 4;
+/**
+ * A Winograd transform `(params…) → ()` over `count` tiles (param 2). For each tile, a loop over the
+ * `vectors` channel vectors runs `step`; each of `pointers` is a local that starts at its param and
+ * moves 16 bytes a vector, and after the tile the param moves `tileStep` bytes. Locals: the vectors
+ * left (first), the pointers in order (`pointer(k)`), then `v128Locals` v128s from `firstV128`.
+ */
+function tileTransform(params: number, pointers: { param: number; tileStep: number }[], v128Locals: number, vectors: number,
+  step: (pointer: (k: number) => number, firstV128: number) => number[]): Uint8Array<ArrayBuffer> {
+  const left = params;
+  const pointer = (k: number) => params + 1 + k;
   const body = [
     0x02, 0x40, 0x03, 0x40, // tiles
     ...get(2), I32_EQZ, 0x0d, 1,
-    ...get(0), ...set(SP), ...get(1), ...set(DP), ...i32c(V), ...set(KL),
+    ...pointers.flatMap(({ param }, k) => [...get(param), ...set(pointer(k))]), ...i32c(vectors), ...set(left),
     0x03, 0x40, // channel vectors
-    // Columns first: t[·][c] = Bᵀ d[·][c].
-    ...Array.from({ length: 4 }, (_, c) => [
-      ...Array.from({ length: 4 }, (_, r) => [...get(SP), ...load(pixel(r, c)), ...set(dl(r))]).flat(),
-      ...inputTransform1D((r) => get(dl(r)), (i) => t(i, c)),
-    ]).flat(),
-    // Then rows: V[i][·] = Bᵀ t[i][·], stored to planes 4i..4i+3.
-    ...Array.from({ length: 4 }, (_, i) => {
-      const v = (j: number) => [...get(DP), ...(j === 0 ? [...get(t(i, 0)), ...get(t(i, 2)), ...simd(F32X4_SUB)]
-        : j === 1 ? [...get(t(i, 1)), ...get(t(i, 2)), ...simd(F32X4_ADD)]
-          : j === 2 ? [...get(t(i, 2)), ...get(t(i, 1)), ...simd(F32X4_SUB)]
-            : [...get(t(i, 1)), ...get(t(i, 3)), ...simd(F32X4_SUB)]), ...store((4 * i + j) * planeStride)];
-      return [0, 1, 2, 3].flatMap(v);
-    }).flat(),
-    ...get(SP), ...i32c(16), I32_ADD, ...set(SP),
-    ...get(DP), ...i32c(16), I32_ADD, ...set(DP),
-    ...get(KL), ...i32c(1), I32_SUB, ...tee(KL), 0x0d, 0,
+    ...step(pointer, params + 1 + pointers.length),
+    ...pointers.flatMap((_, k) => [...get(pointer(k)), ...i32c(16), I32_ADD, ...set(pointer(k))]),
+    ...get(left), ...i32c(1), I32_SUB, ...tee(left), 0x0d, 0,
     0x0b,
-    ...get(0), ...i32c(2 * ci * 4), I32_ADD, ...set(0),
-    ...get(1), ...i32c(ci * 4), I32_ADD, ...set(1),
+    ...pointers.filter(({ tileStep }) => tileStep !== 0).flatMap(({ param, tileStep }) => [...get(param), ...i32c(tileStep), I32_ADD, ...set(param)]),
     ...get(2), ...i32c(1), I32_SUB, ...set(2),
     0x0c, 0,
     0x0b, 0x0b,
     0x0b,
   ];
-  const locals = [[...uleb(3), I32], [...uleb(20), V128]];
+  const locals = [[...uleb(1 + pointers.length), I32], [...uleb(v128Locals), V128]];
   const code = [...vec(locals), ...body];
-  return wasmModule([{ name: 'row', params: 3, code: [...uleb(code.length), ...code] }]);
+  return wasmModule([{ name: 'row', params, code: [...uleb(code.length), ...code] }]);
+}
+
+function buildWinogradInput(ci: number, Wp: number, planeStride: number): Uint8Array<ArrayBuffer> {
+  // params: 0 src, 1 dst, 2 count; v128: t[i][c] (16), then d (4)
+  const pixel = (r: number, c: number) => (r * Wp + c) * ci * 4;
+  return tileTransform(3, [{ param: 0, tileStep: 2 * ci * 4 }, { param: 1, tileStep: ci * 4 }], 20, ci / 4, (pointer, v) => {
+    const [SP, DP] = [pointer(0), pointer(1)];
+    const t = (i: number, c: number) => v + 4 * i + c;
+    const dl = (r: number) => v + 16 + r;
+    return [
+      // Columns first: t[·][c] = Bᵀ d[·][c].
+      ...Array.from({ length: 4 }, (_, c) => [
+        ...Array.from({ length: 4 }, (_, r) => [...get(SP), ...load(pixel(r, c)), ...set(dl(r))]).flat(),
+        ...inputTransform1D((r) => get(dl(r)), (i) => t(i, c)),
+      ]).flat(),
+      // Then rows: V[i][·] = Bᵀ t[i][·], stored to planes 4i..4i+3.
+      ...Array.from({ length: 4 }, (_, i) => {
+        const value = (j: number) => [...get(DP), ...(j === 0 ? [...get(t(i, 0)), ...get(t(i, 2)), ...simd(F32X4_SUB)]
+          : j === 1 ? [...get(t(i, 1)), ...get(t(i, 2)), ...simd(F32X4_ADD)]
+            : j === 2 ? [...get(t(i, 2)), ...get(t(i, 1)), ...simd(F32X4_SUB)]
+              : [...get(t(i, 1)), ...get(t(i, 3)), ...simd(F32X4_SUB)]), ...store((4 * i + j) * planeStride)];
+        return [0, 1, 2, 3].flatMap(value);
+      }).flat(),
+    ];
+  });
 }
 
 function buildWinogradOutput(co: number, OW: number, planeStride: number, bias: boolean, relu: boolean): Uint8Array<ArrayBuffer> {
-  const V = co / 4;
-  const I32_SUB = 0x6b;
-  const I32_EQZ = 0x45;
-  // params: 0 src, 1 out, 2 count, 3 bias; i32 locals: 4 k left, 5 sp, 6 op, 7 bp;
-  // v128: 8..15 s[a][j] (Aᵀ over each column j), 16..19 m (one column), 20 bias
-  const [KL, SP, OP, BP] = [4, 5, 6, 7];
-  const s = (a: number, j: number) => 8 + 4 * a + j;
-  const m = (i: number) => 16 + i;
-  const BV = 20;
-  const finish = (value: number[]) => [
-    ...value,
-    ...(bias ? [...get(BV), ...simd(F32X4_ADD)] : []),
-    ...(relu ? [...zero, ...simd(F32X4_MAX)] : []),
-  ];
-  const body = [
-    0x02, 0x40, 0x03, 0x40, // tiles
-    ...get(2), I32_EQZ, 0x0d, 1,
-    ...get(0), ...set(SP), ...get(1), ...set(OP), ...get(3), ...set(BP), ...i32c(V), ...set(KL),
-    0x03, 0x40, // channel vectors
-    ...(bias ? [...get(BP), ...load(0), ...set(BV)] : []),
-    ...Array.from({ length: 4 }, (_, j) => [
-      ...Array.from({ length: 4 }, (_, i) => [...get(SP), ...load((4 * i + j) * planeStride), ...set(m(i))]).flat(),
-      ...get(m(0)), ...get(m(1)), ...simd(F32X4_ADD), ...get(m(2)), ...simd(F32X4_ADD), ...set(s(0, j)),
-      ...get(m(1)), ...get(m(2)), ...simd(F32X4_SUB), ...get(m(3)), ...simd(F32X4_SUB), ...set(s(1, j)),
-    ]).flat(),
-    ...Array.from({ length: 2 }, (_, a) => [
-      ...get(OP), ...finish([...get(s(a, 0)), ...get(s(a, 1)), ...simd(F32X4_ADD), ...get(s(a, 2)), ...simd(F32X4_ADD)]),
-      ...store(a * OW * co * 4),
-      ...get(OP), ...finish([...get(s(a, 1)), ...get(s(a, 2)), ...simd(F32X4_SUB), ...get(s(a, 3)), ...simd(F32X4_SUB)]),
-      ...store((a * OW + 1) * co * 4),
-    ]).flat(),
-    ...get(SP), ...i32c(16), I32_ADD, ...set(SP),
-    ...get(OP), ...i32c(16), I32_ADD, ...set(OP),
-    ...get(BP), ...i32c(16), I32_ADD, ...set(BP),
-    ...get(KL), ...i32c(1), I32_SUB, ...tee(KL), 0x0d, 0,
-    0x0b,
-    ...get(0), ...i32c(co * 4), I32_ADD, ...set(0),
-    ...get(1), ...i32c(2 * co * 4), I32_ADD, ...set(1),
-    ...get(2), ...i32c(1), I32_SUB, ...set(2),
-    0x0c, 0,
-    0x0b, 0x0b,
-    0x0b,
-  ];
-  const locals = [[...uleb(4), I32], [...uleb(13), V128]];
-  const code = [...vec(locals), ...body];
-  return wasmModule([{ name: 'row', params: 4, code: [...uleb(code.length), ...code] }]);
+  // params: 0 src, 1 out, 2 count, 3 bias; v128: s[a][j] (Aᵀ over each column j, 8), m (one column, 4), bias
+  const pointers = [{ param: 0, tileStep: co * 4 }, { param: 1, tileStep: 2 * co * 4 }, { param: 3, tileStep: 0 }];
+  return tileTransform(4, pointers, 13, co / 4, (pointer, v) => {
+    const [SP, OP, BP] = [pointer(0), pointer(1), pointer(2)];
+    const s = (a: number, j: number) => v + 4 * a + j;
+    const m = (i: number) => v + 8 + i;
+    const BV = v + 12;
+    const finish = (value: number[]) => [
+      ...value,
+      ...(bias ? [...get(BV), ...simd(F32X4_ADD)] : []),
+      ...(relu ? [...zero, ...simd(F32X4_MAX)] : []),
+    ];
+    return [
+      ...(bias ? [...get(BP), ...load(0), ...set(BV)] : []),
+      ...Array.from({ length: 4 }, (_, j) => [
+        ...Array.from({ length: 4 }, (_, i) => [...get(SP), ...load((4 * i + j) * planeStride), ...set(m(i))]).flat(),
+        ...get(m(0)), ...get(m(1)), ...simd(F32X4_ADD), ...get(m(2)), ...simd(F32X4_ADD), ...set(s(0, j)),
+        ...get(m(1)), ...get(m(2)), ...simd(F32X4_SUB), ...get(m(3)), ...simd(F32X4_SUB), ...set(s(1, j)),
+      ]).flat(),
+      ...Array.from({ length: 2 }, (_, a) => [
+        ...get(OP), ...finish([...get(s(a, 0)), ...get(s(a, 1)), ...simd(F32X4_ADD), ...get(s(a, 2)), ...simd(F32X4_ADD)]),
+        ...store(a * OW * co * 4),
+        ...get(OP), ...finish([...get(s(a, 1)), ...get(s(a, 2)), ...simd(F32X4_SUB), ...get(s(a, 3)), ...simd(F32X4_SUB)]),
+        ...store((a * OW + 1) * co * 4),
+      ]).flat(),
+    ];
+  });
 }
 
 function buildWinogradGradOutput(co: number, OW: number, planeStride: number): Uint8Array<ArrayBuffer> {
-  const V = co / 4;
-  const I32_SUB = 0x6b;
-  const I32_EQZ = 0x45;
-  // params: 0 src, 1 dst, 2 count; i32 locals: 3 k left, 4 sp, 5 dp; v128: 6..13 s[a][q] (A over
-  // each column q), 14..17 y[p][q]
-  const [KL, SP, DP] = [3, 4, 5];
-  const sv = (a: number, q: number) => 6 + 2 * a + q;
-  const y = (p: number, q: number) => 14 + 2 * p + q;
+  // params: 0 src, 1 dst, 2 count; v128: s[a][q] (A over each column q, 8), y[p][q] (4)
   // A applied to two vectors: [u0, u0 + u1, u0 − u1, −u1].
   const spread = (u0: number[], u1: number[]): number[][] => [
     u0, [...u0, ...u1, ...simd(F32X4_ADD)], [...u0, ...u1, ...simd(F32X4_SUB)], [...zero, ...u1, ...simd(F32X4_SUB)],
   ];
-  const body = [
-    0x02, 0x40, 0x03, 0x40, // tiles
-    ...get(2), I32_EQZ, 0x0d, 1,
-    ...get(0), ...set(SP), ...get(1), ...set(DP), ...i32c(V), ...set(KL),
-    0x03, 0x40, // channel vectors
-    ...[0, 1].flatMap((p) => [0, 1].flatMap((q) => [...get(SP), ...load((p * OW + q) * co * 4), ...set(y(p, q))])),
-    // Columns first: s[·][q] = A y[·][q].
-    ...[0, 1].flatMap((q) => spread(get(y(0, q)), get(y(1, q))).flatMap((code, a) => [...code, ...set(sv(a, q))])),
-    // Then rows: m[a][·] = A s[a][·], stored to planes 4a..4a+3.
-    ...[0, 1, 2, 3].flatMap((a) => spread(get(sv(a, 0)), get(sv(a, 1))).flatMap((code, b) => [
-      ...get(DP), ...code, ...store((4 * a + b) * planeStride),
-    ])),
-    ...get(SP), ...i32c(16), I32_ADD, ...set(SP),
-    ...get(DP), ...i32c(16), I32_ADD, ...set(DP),
-    ...get(KL), ...i32c(1), I32_SUB, ...tee(KL), 0x0d, 0,
-    0x0b,
-    ...get(0), ...i32c(2 * co * 4), I32_ADD, ...set(0),
-    ...get(1), ...i32c(co * 4), I32_ADD, ...set(1),
-    ...get(2), ...i32c(1), I32_SUB, ...set(2),
-    0x0c, 0,
-    0x0b, 0x0b,
-    0x0b,
-  ];
-  const locals = [[...uleb(3), I32], [...uleb(12), V128]];
-  const code = [...vec(locals), ...body];
-  return wasmModule([{ name: 'row', params: 3, code: [...uleb(code.length), ...code] }]);
+  return tileTransform(3, [{ param: 0, tileStep: 2 * co * 4 }, { param: 1, tileStep: co * 4 }], 12, co / 4, (pointer, v) => {
+    const [SP, DP] = [pointer(0), pointer(1)];
+    const sv = (a: number, q: number) => v + 2 * a + q;
+    const y = (p: number, q: number) => v + 8 + 2 * p + q;
+    return [
+      ...[0, 1].flatMap((p) => [0, 1].flatMap((q) => [...get(SP), ...load((p * OW + q) * co * 4), ...set(y(p, q))])),
+      // Columns first: s[·][q] = A y[·][q].
+      ...[0, 1].flatMap((q) => spread(get(y(0, q)), get(y(1, q))).flatMap((code, a) => [...code, ...set(sv(a, q))])),
+      // Then rows: m[a][·] = A s[a][·], stored to planes 4a..4a+3.
+      ...[0, 1, 2, 3].flatMap((a) => spread(get(sv(a, 0)), get(sv(a, 1))).flatMap((code, b) => [
+        ...get(DP), ...code, ...store((4 * a + b) * planeStride),
+      ])),
+    ];
+  });
 }
 
 /** The input transform for `ci` channels (a multiple of 4), input rows `Wp` pixels wide, planes `planeStride` bytes apart. */
