@@ -182,7 +182,7 @@ async function queueLauncherFor(ctx: CliContext, options: RunOptions, location: 
       ctx.stderr(`sweep ${sweep.id}: ${sweep.enqueued} job(s) enqueued on ${redactUrl(options.queue!)}${already}\n`);
     },
   });
-  return { launcher, times: launcher.times, overheads: () => queueOverheads(launcher.times), sweepId: () => sweepId };
+  return { launcher, overheads: () => queueOverheads(launcher.times), sweepId: () => sweepId };
 }
 
 /** The queue's own cost per job, apart from training: what BENCHMARKS.md compares with --jobs. */
