@@ -16,9 +16,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import v8 from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './wasm-kernels/register.ts';
-import { relaxedSimdAvailable, setFusedMultiplyAdd } from './wasm-kernels/simd.ts';
+import { fusedMultiplyAdd, relaxedSimdAvailable, setFusedMultiplyAdd } from './wasm-kernels/simd.ts';
+import { heapMemory, isShared, loadWithSharedHeap } from './wasm-kernels/shared-heap.ts';
+import { kernelThreads, startKernelThreads } from './wasm-kernels/threads.ts';
 import { setWinograd } from './wasm-kernels/winograd.ts';
 import { describeAdapter, installDawn, missingWebgpuPackages, probeAdapter, type AdapterInfo } from './webgpu/dawn.ts';
 import { findVulkan, vulkanProblems } from './webgpu/vulkan.ts';
@@ -158,7 +161,9 @@ async function tryWasm(): Promise<SelectedBackend> {
     throw new BackendUnavailableError('wasm', 'backend \'wasm\' is not installed: run `npm install @tensorflow/tfjs-backend-wasm@4.22`',
       'npm install @tensorflow/tfjs-backend-wasm@4.22', err);
   }
-  if (!(await activate('wasm'))) {
+  const threads = kernelThreadsRequested();
+  const started = threads > 1 ? await loadWithSharedHeap(() => activate('wasm')) : await activate('wasm');
+  if (!started) {
     throw new BackendUnavailableError('wasm', "backend 'wasm' failed to initialize");
   }
   registerWasmKernels();
@@ -166,7 +171,24 @@ async function tryWasm(): Promise<SelectedBackend> {
   // XP_WASM_WINOGRAD=1: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (wasm-kernels/winograd.ts);
   // worker threads select their backend through here too, so they follow the same variable.
   if (process.env.XP_WASM_WINOGRAD === '1') setWinograd(true);
-  return { name: 'wasm', threads: wasm.getThreadsCount() };
+  const memory = heapMemory(tf.backend() as unknown as { wasm: unknown });
+  // A heap made before this call (the backend was already up) stays unshared: its kernels run on one thread.
+  if (threads > 1 && memory && isShared(memory) && kernelThreads() !== threads) await startKernelThreads(memory, threads, fusedMultiplyAdd());
+  return { name: 'wasm', threads: Math.max(wasm.getThreadsCount(), kernelThreads()) };
+}
+
+/**
+ * XP_WASM_THREADS=n: the wasm kernels split their work over n threads of this process (intra-op,
+ * wasm-kernels/threads.ts). Only on the main thread: a data-parallel worker already has its core.
+ */
+function kernelThreadsRequested(): number {
+  const value = process.env.XP_WASM_THREADS;
+  if (value === undefined || value === '' || !isMainThread) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new Error(`XP_WASM_THREADS must be a whole number from 1 to 64 (threads the wasm kernels split their work over), got '${value}'`);
+  }
+  return n;
 }
 
 const WEBGPU_SETUP = 'npx xp setup webgpu';

@@ -60,6 +60,7 @@ export { reluBatchNorm, dropout2dMask, type ReluBatchNormOptions, type ReluBatch
 export { registerWasmKernels } from './wasm-kernels/register.ts';
 export { fusedMultiplyAdd } from './wasm-kernels/simd.ts';
 export { winograd } from './wasm-kernels/winograd.ts';
+export { kernelThreads, useKernelThreads } from './wasm-kernels/threads.ts';
 export {
   createDataParallelTrainer,
   batchSlice,

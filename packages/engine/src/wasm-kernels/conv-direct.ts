@@ -5,8 +5,9 @@
  * copy of the input with zero borders, so the inner loop has no bounds checks.
  */
 import { backend_util } from '@tensorflow/tfjs-core';
-import { convRow } from './simd.ts';
-import { f32, type TensorInfo, type Wasm } from './util.ts';
+import { convRow, type ConvShape } from './simd.ts';
+import { defineTask, heapF32, parallelFor } from './threads.ts';
+import type { TensorInfo, Wasm } from './util.ts';
 import { winogradConv } from './winograd.ts';
 
 export interface DirectConvSpec {
@@ -55,35 +56,67 @@ export function directConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: Te
     const fast = winogradConv(backend, x, w, bias, spec);
     if (fast) return fast;
   }
-  const row = convRow(backend, { ci, co, fh, fw, sw: spec.strideW, relu: spec.relu, bias: bias !== null });
-  if (!row) return null;
+  const shape: ConvShape = { ci, co, fh, fw, sw: spec.strideW, relu: spec.relu, bias: bias !== null };
+  if (!convRow(backend, shape)) return null;
   const padded = top || bottom || left || right ? backend.makeOutput([n, Hp, Wp, ci], 'float32') : x;
   const out = backend.makeOutput([n, spec.outH, spec.outW, co], 'float32');
-  if (padded !== x) {
-    const src = f32(backend, x);
-    const dst = f32(backend, padded);
-    dst.fill(0);
-    const rowLen = W * ci;
-    for (let b = 0; b < n; b++) {
-      for (let y = 0; y < H; y++) {
-        const s = (b * H + y) * rowLen;
-        dst.set(src.subarray(s, s + rowLen), ((b * Hp + y + top) * Wp + left) * ci);
-      }
-    }
-  }
-  const inBase = backend.getMemoryOffset(padded.dataId);
-  const wBase = backend.getMemoryOffset(w.dataId);
-  const outBase = backend.getMemoryOffset(out.dataId);
-  const biasBase = bias ? backend.getMemoryOffset(bias.dataId) : 0;
-  const inRow = Wp * ci * 4;
-  const { outH, outW, strideH } = spec;
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < outH; oy++) {
-      const inp = inBase + (b * Hp + oy * strideH) * inRow;
-      const o = outBase + (b * outH + oy) * outW * co * 4;
-      row(inp, wBase, o, outW, inRow, biasBase);
-    }
-  }
+  const plan: DirectConvPlan = {
+    shape, H, W, Hp, Wp, top, left, outH: spec.outH, outW: spec.outW, strideH: spec.strideH,
+    xBase: backend.getMemoryOffset(x.dataId),
+    paddedBase: padded === x ? 0 : backend.getMemoryOffset(padded.dataId),
+    wBase: backend.getMemoryOffset(w.dataId),
+    outBase: backend.getMemoryOffset(out.dataId),
+    biasBase: bias ? backend.getMemoryOffset(bias.dataId) : 0,
+  };
+  parallelFor(directConvTask, backend, plan, n);
   if (padded !== x) backend.disposeData(padded.dataId);
   return out;
 }
+
+/** A direct convolution's pointers and sizes (bytes on the heap), for any thread to run images of. */
+interface DirectConvPlan {
+  shape: ConvShape;
+  H: number;
+  W: number;
+  Hp: number;
+  Wp: number;
+  top: number;
+  left: number;
+  outH: number;
+  outW: number;
+  strideH: number;
+  xBase: number;
+  /** The zero-bordered copy of x, or 0 when the convolution has no padding and reads x itself. */
+  paddedBase: number;
+  wBase: number;
+  outBase: number;
+  biasBase: number;
+}
+
+/** Images [from, to): their zero-bordered copies, then every output row. */
+const directConvTask = defineTask('directConv', (heap: Wasm, p: DirectConvPlan, from: number, to: number) => {
+  const row = convRow(heap, p.shape)!;
+  const { ci, co } = p.shape;
+  if (p.paddedBase) {
+    const mem = heapF32(heap);
+    const rowLen = p.W * ci;
+    const image = p.Hp * p.Wp * ci;
+    for (let b = from; b < to; b++) {
+      const dst = mem.subarray(p.paddedBase / 4 + b * image, p.paddedBase / 4 + (b + 1) * image);
+      dst.fill(0);
+      for (let y = 0; y < p.H; y++) {
+        const s = p.xBase / 4 + (b * p.H + y) * rowLen;
+        dst.set(mem.subarray(s, s + rowLen), ((y + p.top) * p.Wp + p.left) * ci);
+      }
+    }
+  }
+  const inBase = p.paddedBase || p.xBase;
+  const inRow = p.Wp * ci * 4;
+  for (let b = from; b < to; b++) {
+    for (let oy = 0; oy < p.outH; oy++) {
+      const inp = inBase + (b * p.Hp + oy * p.strideH) * inRow;
+      const o = p.outBase + (b * p.outH + oy) * p.outW * co * 4;
+      row(inp, p.wBase, o, p.outW, inRow, p.biasBase);
+    }
+  }
+});

@@ -16,7 +16,8 @@
  * transpose falls on the smaller tensor; both were 0–10 % slower.
  */
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { filterGradRow, type FilterGradRow } from './simd.ts';
+import { filterGradRow } from './simd.ts';
+import { defineTask, groupStart, heapF32, kernelThreads, parallelFor, sumGroups } from './threads.ts';
 import { call, dispose, f32, xnnConv, type TensorInfo, type Wasm } from './util.ts';
 import { winogradFilterGrad } from './winograd.ts';
 
@@ -59,8 +60,7 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
       const fast = winogradFilterGrad(backend, x, dy, { pads, outH: oh, outW: ow });
       if (fast) return fast;
     }
-    const row = filterGradRow(backend, ci, co);
-    if (row) return direct(backend, x, dy, info, row);
+    if (filterGradRow(backend, ci, co)) return direct(backend, x, dy, info);
   }
   const xT = call(backend, 'Transpose', { x }, { perm: [3, 1, 2, 0] });
   const dyT = call(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
@@ -87,18 +87,64 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
  * Direct SIMD filter gradient: for every output row and filter tap, one call of the row kernel
  * accumulates that row's contribution into the tap's Ci×Co block of dW. Reads x and dy in place
  * (no transposes, no weight packing), so it beats the XNNPACK route whenever that route's
- * transposes and per-call packing of a batch-sized "filter" dominate.
+ * transposes and per-call packing of a batch-sized "filter" dominate. With kernel threads the images
+ * are summed in a fixed number of groups (`sumGroups`), each into its own dW (the first into the
+ * output, the others into scratch), added up in group order.
  */
-function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, row: FilterGradRow): TensorInfo {
+function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const size = fh * fw * ci * co;
   const out = backend.makeOutput([fh, fw, ci, co], 'float32');
-  f32(backend, out).fill(0);
-  const xBase = backend.getMemoryOffset(x.dataId);
-  const dyBase = backend.getMemoryOffset(dy.dataId);
-  const wBase = backend.getMemoryOffset(out.dataId);
-  const pt = padInfo.top;
-  const pl = padInfo.left;
+  const groups = sumGroups(n, kernelThreads(backend));
+  const partials = groups > 1 ? backend.makeOutput([groups - 1, size], 'float32') : null;
+  const partialBase = partials ? backend.getMemoryOffset(partials.dataId) : 0;
+  const plan: DirectFilterGradPlan = {
+    n, H, W, ci, co, oh, ow, fh, fw, sh, sw, pt: padInfo.top, pl: padInfo.left,
+    xBase: backend.getMemoryOffset(x.dataId), dyBase: backend.getMemoryOffset(dy.dataId),
+    sums: [backend.getMemoryOffset(out.dataId), ...Array.from({ length: groups - 1 }, (_, i) => partialBase + i * size * 4)],
+  };
+  parallelFor(directFilterGradTask, backend, plan, groups);
+  if (partials) {
+    const dw = f32(backend, out);
+    const rest = f32(backend, partials);
+    for (let g = 0; g < groups - 1; g++) {
+      for (let k = 0; k < size; k++) dw[k] += rest[g * size + k];
+    }
+    backend.disposeData(partials.dataId);
+  }
+  return out;
+}
+
+interface DirectFilterGradPlan {
+  n: number;
+  H: number;
+  W: number;
+  ci: number;
+  co: number;
+  oh: number;
+  ow: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  pt: number;
+  pl: number;
+  xBase: number;
+  dyBase: number;
+  /** Where each group of images sums its dW (byte offsets). */
+  sums: number[];
+}
+
+/** Groups [first, last) of the images, each summed into its own dW. */
+const directFilterGradTask = defineTask('directFilterGrad', (heap: Wasm, p: DirectFilterGradPlan, first: number, last: number) => {
+  for (let g = first; g < last; g++) directFilterGradGroup(heap, p, groupStart(p.n, p.sums.length, g), groupStart(p.n, p.sums.length, g + 1), p.sums[g]);
+});
+
+function directFilterGradGroup(heap: Wasm, p: DirectFilterGradPlan, from: number, to: number, wBase: number): void {
+  const { H, W, ci, co, oh, ow, fh, fw, sh, sw, pt, pl } = p;
+  const row = filterGradRow(heap, ci, co)!;
+  heapF32(heap).fill(0, wBase / 4, wBase / 4 + fh * fw * ci * co);
   const xStride = sw * ci * 4;
   // Output columns whose input column ox·sw + kw − pl is inside the image, per kw.
   const ox0 = new Int32Array(fw);
@@ -107,13 +153,13 @@ function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util
     ox0[kw] = Math.max(0, Math.ceil((pl - kw) / sw));
     ox1[kw] = Math.min(ow, Math.floor((W - 1 - kw + pl) / sw) + 1);
   }
-  for (let b = 0; b < n; b++) {
+  for (let b = from; b < to; b++) {
     for (let oy = 0; oy < oh; oy++) {
-      const dyRow = dyBase + (b * oh + oy) * ow * co * 4;
+      const dyRow = p.dyBase + (b * oh + oy) * ow * co * 4;
       for (let kh = 0; kh < fh; kh++) {
         const iy = oy * sh + kh - pt;
         if (iy < 0 || iy >= H) continue;
-        const xRow = xBase + (b * H + iy) * W * ci * 4;
+        const xRow = p.xBase + (b * H + iy) * W * ci * 4;
         for (let kw = 0; kw < fw; kw++) {
           const count = ox1[kw] - ox0[kw];
           if (count <= 0) continue;
@@ -122,7 +168,6 @@ function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util
       }
     }
   }
-  return out;
 }
 
 export const conv2DBackpropFilterConfig: KernelConfig = {

@@ -17,6 +17,7 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { activeCollective } from '../collective.ts';
 import { simdLoops } from './simd.ts';
+import { defineTask, parallelFor } from './threads.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
 
 export const RELU_BN_FORWARD = 'XpReluBatchNorm';
@@ -98,71 +99,91 @@ function loops(channels: number, relu: boolean): Loops {
 
 /** Pixels per SIMD stats call: bounds the float32 lane sums before they are added in float64. */
 const CHUNK = 1024;
-const adapters = new WeakMap<object, Map<string, Loops>>();
 
 /**
- * The `Loops` interface on top of the SIMD module (./simd.ts) when the channel count is a
- * multiple of 4. The typed arrays passed in are views of the wasm heap, so their byteOffset is
- * the heap address the SIMD code needs; per-channel parameters go through a small scratch area.
+ * The SIMD path (channels a multiple of 4) as kernel tasks (./threads.ts) over the heap: the
+ * statistics as float32 partial sums per chunk of CHUNK pixels (per image, for the gradient's),
+ * written to scratch and added in float64 in chunk order by the caller, so a split over threads
+ * gives the same bits as one thread; the elementwise passes one image per item. Per-channel
+ * parameters sit in the call's scratch; `*Stride` is 0 where every image shares them.
  */
-function simdAdapter(backend: Wasm, c: number, relu: boolean): Loops | null {
-  const simd = simdLoops(backend, c, relu);
-  if (!simd) return null;
-  const mod = backend.wasm as unknown as { asm: { memory: WebAssembly.Memory }; _malloc(n: number): number };
-  const memory = mod.asm.memory;
-  let perMemory = adapters.get(memory);
-  if (!perMemory) adapters.set(memory, (perMemory = new Map()));
-  const key = `${c}:${relu}`;
-  const cached = perMemory.get(key);
-  if (cached) return cached;
-  const base = mod._malloc(4 * 4 * c) >>> 0;
-  const slot = (i: number) => base + 4 * c * i;
-  const view = (i: number) => new Float32Array(memory.buffer, slot(i), c);
-  const put = (i: number, a: ArrayLike<number>) => view(i).set(a);
-  const B = 4 * c;
-  const adapter: Loops = {
-    stats(X, size, shift, s1, s2) {
-      put(0, shift);
-      const pixels = size / c;
-      for (let p = 0; p < pixels; p += CHUNK) {
-        simd.stats(X.byteOffset + p * B, Math.min(CHUNK, pixels - p), slot(0), slot(1), slot(2));
-        const a = view(1);
-        const b = view(2);
-        for (let ch = 0; ch < c; ch++) {
-          s1[ch] += a[ch];
-          s2[ch] += b[ch];
-        }
-      }
-    },
-    normalize(X, Y, start, end, scale, offset) {
-      put(0, scale);
-      put(1, offset);
-      simd.normalize(X.byteOffset + start * 4, Y.byteOffset + start * 4, (end - start) / c, slot(0), slot(1));
-    },
-    gradStats(X, DY, start, end, mean, u, w) {
-      put(0, mean);
-      u.fill(0);
-      w.fill(0);
-      for (let i = start; i < end; i += CHUNK * c) {
-        simd.gradStats(X.byteOffset + i * 4, DY.byteOffset + i * 4, Math.min(CHUNK, (end - i) / c), slot(0), slot(1), slot(2));
-        const a = view(1);
-        const b = view(2);
-        for (let ch = 0; ch < c; ch++) {
-          u[ch] += a[ch];
-          w[ch] += b[ch];
-        }
-      }
-    },
-    grad(X, DY, DX, start, end, g, p, q) {
-      put(0, g);
-      put(1, p);
-      put(2, q);
-      simd.grad(X.byteOffset + start * 4, DY.byteOffset + start * 4, DX.byteOffset + start * 4, (end - start) / c,
-        slot(0), slot(1), slot(2));
-    },
+interface BnPlan {
+  c: number;
+  relu: boolean;
+  plane: number;
+  pixels: number;
+  x: number;
+  /** dy (backward) */
+  dy: number;
+  /** y (forward) or dx (backward) */
+  out: number;
+  /** shift (stats) or mean (gradient statistics) */
+  center: number;
+  partials: number;
+  /** scale/offset (forward), g (backward): per image at this byte stride, or shared (0) */
+  params: number;
+  paramStride: number;
+  /** p and q (backward) */
+  p: number;
+  q: number;
+}
+
+const bnStatsTask = defineTask('bnStats', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
+  const simd = simdLoops(heap, pl.c, pl.relu)!;
+  const B = 4 * pl.c;
+  for (let k = from; k < to; k++) {
+    const at = pl.partials + 2 * k * B;
+    simd.stats(pl.x + k * CHUNK * B, Math.min(CHUNK, pl.pixels - k * CHUNK), pl.center, at, at + B);
+  }
+});
+
+const bnNormalizeTask = defineTask('bnNormalize', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
+  const simd = simdLoops(heap, pl.c, pl.relu)!;
+  for (let b = from; b < to; b++) {
+    const params = pl.params + b * pl.paramStride;
+    simd.normalize(pl.x + b * pl.plane * 4, pl.out + b * pl.plane * 4, pl.plane / pl.c, params, params + 4 * pl.c);
+  }
+});
+
+const bnGradStatsTask = defineTask('bnGradStats', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
+  const simd = simdLoops(heap, pl.c, pl.relu)!;
+  const B = 4 * pl.c;
+  const perImage = pl.plane / pl.c;
+  const chunks = Math.ceil(perImage / CHUNK);
+  for (let b = from; b < to; b++) {
+    for (let j = 0; j < chunks; j++) {
+      const offset = (b * perImage + j * CHUNK) * B;
+      const at = pl.partials + 2 * (b * chunks + j) * B;
+      simd.gradStats(pl.x + offset, pl.dy + offset, Math.min(CHUNK, perImage - j * CHUNK), pl.center, at, at + B);
+    }
+  }
+});
+
+const bnGradTask = defineTask('bnGrad', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
+  const simd = simdLoops(heap, pl.c, pl.relu)!;
+  for (let b = from; b < to; b++) {
+    const offset = b * pl.plane * 4;
+    simd.grad(pl.x + offset, pl.dy + offset, pl.out + offset, pl.plane / pl.c, pl.params + b * pl.paramStride, pl.p, pl.q);
+  }
+});
+
+/** A call's scratch on the heap: named float32 parts laid out one after another. */
+function scratchOf<K extends string>(backend: Wasm, sizes: Record<K, number>) {
+  const total = Object.values<number>(sizes).reduce((a, b) => a + b, 0);
+  const info = backend.makeOutput([Math.max(1, total)], 'float32');
+  const base = backend.getMemoryOffset(info.dataId);
+  const start = {} as Record<K, number>;
+  let at = 0;
+  for (const key of Object.keys(sizes) as K[]) {
+    start[key] = at;
+    at += sizes[key];
+  }
+  return {
+    ptr: (key: K) => base + 4 * start[key],
+    /** A view (take it after every allocation of the call). */
+    view: (key: K) => f32(backend, info).subarray(start[key], start[key] + sizes[key]),
+    free: () => backend.disposeData(info.dataId),
   };
-  perMemory.set(key, adapter);
-  return adapter;
 }
 
 function forward(args: {
@@ -176,22 +197,41 @@ function forward(args: {
   const count = n * h * w;
   const size = count * c;
   // First, since setting up the SIMD loops may allocate and so invalidate heap views.
-  const L = simdAdapter(backend, c, attrs.relu) ?? loops(c, attrs.relu);
+  const simd = simdLoops(backend, c, attrs.relu) !== null;
+  const L = simd ? null : loops(c, attrs.relu);
   const y = backend.makeOutput(inputs.x.shape, 'float32');
   const meanOut = backend.makeOutput([c], 'float32');
   const varOut = backend.makeOutput([c], 'float32');
+  const chunks = Math.ceil(count / CHUNK);
+  const scratch = simd ? scratchOf(backend, { shift: c, partials: 2 * c * chunks, params: 2 * c * (inputs.mask ? n : 1) }) : null;
   const X = f32(backend, inputs.x);
-  const Y = f32(backend, y);
   const G = f32(backend, inputs.gamma);
   const B = f32(backend, inputs.beta);
   const M = inputs.mask ? f32(backend, inputs.mask) : null;
+  const plan: BnPlan = {
+    c, relu: attrs.relu, plane, pixels: count, x: backend.getMemoryOffset(inputs.x.dataId), dy: 0, out: backend.getMemoryOffset(y.dataId),
+    center: scratch?.ptr('shift') ?? 0, partials: scratch?.ptr('partials') ?? 0,
+    params: scratch?.ptr('params') ?? 0, paramStride: M ? 8 * c : 0, p: 0, q: 0,
+  };
 
   // Shifting by one sample per channel keeps the one-pass variance free of cancellation.
   const shift = new Float64Array(c);
   for (let ch = 0; ch < c; ch++) shift[ch] = attrs.relu ? Math.max(0, X[ch]) : X[ch];
   const s1 = new Float64Array(c);
   const s2 = new Float64Array(c);
-  if (size > 0) L.stats(X, size, shift, s1, s2);
+  if (scratch && size > 0) {
+    scratch.view('shift').set(shift);
+    parallelFor(bnStatsTask, backend, plan, chunks);
+    const partials = scratch.view('partials');
+    for (let k = 0; k < chunks; k++) {
+      for (let ch = 0; ch < c; ch++) {
+        s1[ch] += partials[2 * k * c + ch];
+        s2[ch] += partials[(2 * k + 1) * c + ch];
+      }
+    }
+  } else if (L && size > 0) {
+    L.stats(X, size, shift, s1, s2);
+  }
   // Per-channel count, mean and sum of squared deviations; under data parallelism the ranks'
   // are merged with Chan et al.'s pairwise update, so every rank normalizes by the global batch.
   let total = count;
@@ -235,18 +275,37 @@ function forward(args: {
     scale[ch] = sc;
     offset[ch] = B[ch] - mu * sc;
   }
-  if (!M) {
-    L.normalize(X, Y, 0, size, scale, offset);
-  } else {
-    const sc = new Float32Array(c);
-    const of = new Float32Array(c);
-    for (let b = 0; b < n; b++) {
-      for (let ch = 0; ch < c; ch++) {
-        const k = M[b * c + ch];
-        sc[ch] = scale[ch] * k;
-        of[ch] = offset[ch] * k;
+  if (scratch) {
+    const params = scratch.view('params');
+    if (!M) {
+      params.set(scale);
+      params.set(offset, c);
+    } else {
+      for (let b = 0; b < n; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          const k = M[b * c + ch];
+          params[2 * b * c + ch] = scale[ch] * k;
+          params[(2 * b + 1) * c + ch] = offset[ch] * k;
+        }
       }
-      L.normalize(X, Y, b * plane, (b + 1) * plane, sc, of);
+    }
+    parallelFor(bnNormalizeTask, backend, plan, n);
+    scratch.free();
+  } else if (L) {
+    const Y = f32(backend, y);
+    if (!M) {
+      L.normalize(X, Y, 0, size, scale, offset);
+    } else {
+      const sc = new Float32Array(c);
+      const of = new Float32Array(c);
+      for (let b = 0; b < n; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          const k = M[b * c + ch];
+          sc[ch] = scale[ch] * k;
+          of[ch] = offset[ch] * k;
+        }
+        L.normalize(X, Y, b * plane, (b + 1) * plane, sc, of);
+      }
     }
   }
   return [y, meanOut, varOut];
@@ -261,17 +320,27 @@ function backward(args: {
   const [n, h, w, c] = inputs.x.shape;
   const plane = h * w * c;
   const count = n * h * w;
-  const L = simdAdapter(backend, c, attrs.relu) ?? loops(c, attrs.relu);
+  const simd = simdLoops(backend, c, attrs.relu) !== null;
+  const L = simd ? null : loops(c, attrs.relu);
   const dx = backend.makeOutput(inputs.x.shape, 'float32');
   const dgammaOut = backend.makeOutput([c], 'float32');
   const dbetaOut = backend.makeOutput([c], 'float32');
+  const chunks = Math.ceil((h * w) / CHUNK);
+  const scratch = simd
+    ? scratchOf(backend, { mean: c, partials: 2 * c * chunks * n, g: c * (inputs.mask ? n : 1), p: c, q: c })
+    : null;
   const X = f32(backend, inputs.x);
   const DY = f32(backend, inputs.dy);
-  const DX = f32(backend, dx);
   const G = f32(backend, inputs.gamma);
   const VAR = f32(backend, inputs.variance);
   const M = inputs.mask ? f32(backend, inputs.mask) : null;
   const mean = Float32Array.from(f32(backend, inputs.mean));
+  const plan: BnPlan = {
+    c, relu: attrs.relu, plane, pixels: count,
+    x: backend.getMemoryOffset(inputs.x.dataId), dy: backend.getMemoryOffset(inputs.dy.dataId), out: backend.getMemoryOffset(dx.dataId),
+    center: scratch?.ptr('mean') ?? 0, partials: scratch?.ptr('partials') ?? 0,
+    params: scratch?.ptr('g') ?? 0, paramStride: M ? 4 * c : 0, p: scratch?.ptr('p') ?? 0, q: scratch?.ptr('q') ?? 0,
+  };
 
   // With g = dy·mask the gradient at the batch-norm output, dβ = Σg and dγ = σ⁻¹·Σg·(a−μ).
   // The mask is constant per (sample, channel), so it multiplies per-sample partial sums.
@@ -279,8 +348,25 @@ function backward(args: {
   const sgx = new Float64Array(c);
   const u = new Float64Array(c);
   const wv = new Float64Array(c);
+  if (scratch) {
+    scratch.view('mean').set(mean);
+    parallelFor(bnGradStatsTask, backend, plan, n);
+  }
+  const partials = scratch?.view('partials');
   for (let b = 0; b < n; b++) {
-    L.gradStats(X, DY, b * plane, (b + 1) * plane, mean, u, wv);
+    if (partials) {
+      u.fill(0);
+      wv.fill(0);
+      for (let j = 0; j < chunks; j++) {
+        const at = 2 * (b * chunks + j) * c;
+        for (let ch = 0; ch < c; ch++) {
+          u[ch] += partials[at + ch];
+          wv[ch] += partials[at + c + ch];
+        }
+      }
+    } else {
+      L!.gradStats(X, DY, b * plane, (b + 1) * plane, mean, u, wv);
+    }
     for (let ch = 0; ch < c; ch++) {
       const k = M ? M[b * c + ch] : 1;
       sg[ch] += k * u[ch];
@@ -320,13 +406,24 @@ function backward(args: {
     c2[ch] = p;
     c0[ch] = (-kk * gsg[ch]) / total - mean[ch] * p;
   }
-  if (!M) {
-    L.grad(X, DY, DX, 0, count * c, c1, c2, c0);
-  } else {
-    const g1 = new Float32Array(c);
-    for (let b = 0; b < n; b++) {
-      for (let ch = 0; ch < c; ch++) g1[ch] = c1[ch] * M[b * c + ch];
-      L.grad(X, DY, DX, b * plane, (b + 1) * plane, g1, c2, c0);
+  if (scratch) {
+    const g = scratch.view('g');
+    if (!M) g.set(c1);
+    else for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) g[b * c + ch] = c1[ch] * M[b * c + ch];
+    scratch.view('p').set(c2);
+    scratch.view('q').set(c0);
+    parallelFor(bnGradTask, backend, plan, n);
+    scratch.free();
+  } else if (L) {
+    const DX = f32(backend, dx);
+    if (!M) {
+      L.grad(X, DY, DX, 0, count * c, c1, c2, c0);
+    } else {
+      const g1 = new Float32Array(c);
+      for (let b = 0; b < n; b++) {
+        for (let ch = 0; ch < c; ch++) g1[ch] = c1[ch] * M[b * c + ch];
+        L.grad(X, DY, DX, b * plane, (b + 1) * plane, g1, c2, c0);
+      }
     }
   }
   return [dx, dgammaOut, dbetaOut];

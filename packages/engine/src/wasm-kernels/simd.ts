@@ -7,6 +7,7 @@
  * encoding; it is small: four functions, each one loop over pixels whose body is unrolled over
  * the channel vectors. Pointers are byte offsets into the heap; `n` counts pixels (C values each).
  */
+import { heapMemory, isShared } from './shared-heap.ts';
 import type { Wasm } from './util.ts';
 
 export interface SimdLoops {
@@ -107,13 +108,17 @@ interface WasmFunction {
   code: number[];
 }
 
+/** The import of the tfjs heap as env.memory: any unshared memory, or a shared one (up to 4 GiB, as Emscripten's). */
+const memoryImport = (shared: boolean) =>
+  section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00])]]));
+
 /** A module of `functions` (i32 parameters, no results) that imports the tfjs heap as env.memory. */
 function wasmModule(functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
   const types = [...new Set(functions.map((f) => f.params))];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types.map((p) => [0x60, ...vec(new Array(p).fill([I32])), 0x00]))),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...memoryImport(false),
     ...section(3, vec(functions.map((f) => uleb(types.indexOf(f.params))))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(functions.map((f) => f.code))),
@@ -160,6 +165,14 @@ export function fusedMultiplyAdd(): boolean {
   return fused;
 }
 
+/** `bytes` (from `wasmModule`) with its memory import declared shared, for a heap shared with helper threads. */
+function importShared(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const unshared = memoryImport(false);
+  const at = 8 + 2 + bytes[9]; // after the header and the type section (one size byte: a handful of types)
+  if (bytes[8] !== 1 || bytes[9] >= 0x80 || !unshared.every((b, i) => bytes[at + i] === b)) throw new Error('unexpected kernel module layout');
+  return new Uint8Array([...bytes.subarray(0, at), ...memoryImport(true), ...bytes.subarray(at + unshared.length)]);
+}
+
 const modules = new Map<string, WebAssembly.Module>();
 const instancesByMemory = new WeakMap<WebAssembly.Memory, Map<string, WebAssembly.Exports>>();
 
@@ -168,14 +181,16 @@ const instancesByMemory = new WeakMap<WebAssembly.Memory, Map<string, WebAssembl
  * instantiated once per heap. Null where the backend does not expose its memory.
  */
 function instantiateOnHeap(backend: Wasm, key: string, build: () => Uint8Array<ArrayBuffer>): WebAssembly.Exports | null {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
+  const memory = heapMemory(backend);
+  if (!memory) return null;
   let perMemory = instancesByMemory.get(memory);
   if (!perMemory) instancesByMemory.set(memory, (perMemory = new Map()));
   let exports = perMemory.get(key);
   if (!exports) {
-    let mod = modules.get(key);
-    if (!mod) modules.set(key, (mod = new WebAssembly.Module(build())));
+    const shared = isShared(memory);
+    const moduleKey = shared ? `${key}:shared` : key;
+    let mod = modules.get(moduleKey);
+    if (!mod) modules.set(moduleKey, (mod = new WebAssembly.Module(shared ? importShared(build()) : build())));
     exports = new WebAssembly.Instance(mod, { env: { memory } }).exports;
     perMemory.set(key, exports);
   }

@@ -5,29 +5,55 @@
  * stock kernel.
  */
 import { backend_util, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { defineTask, heapF32, kernelThreads, parallelFor } from './threads.ts';
 import { call, f32, type TensorInfo, type Wasm } from './util.ts';
 
+/** Channels per generated loop body (and per kernel-thread item, see `blocksFor`). */
 const BLOCK = 16;
-type Loop = (X: Float32Array, size: number, out: Float64Array) => void;
-const cache = new Map<number, Loop>();
+type Loop = (X: Float32Array, size: number, out: Float32Array) => void;
+const cache = new Map<string, Loop>();
 
-function loop(inner: number): Loop {
-  let fn = cache.get(inner);
+/** Sums channels [c0, c0 + cb) of the rows of `inner` values into out[c0..], in float64 locals. */
+function loop(inner: number, c0: number, cb: number): Loop {
+  const key = `${inner}:${c0}:${cb}`;
+  let fn = cache.get(key);
   if (fn) return fn;
-  const parts: string[] = [];
-  for (let c0 = 0; c0 < inner; c0 += BLOCK) {
-    const cb = Math.min(BLOCK, inner - c0);
-    const ks = Array.from({ length: cb }, (_, k) => k);
-    parts.push(`{
-      ${ks.map((k) => `let a${k} = 0;`).join(' ')}
-      for (let i = ${c0}; i < size; i += ${inner}) { ${ks.map((k) => `a${k} += X[i + ${k}];`).join(' ')} }
-      ${ks.map((k) => `out[${c0 + k}] = a${k};`).join(' ')}
-    }`);
-  }
-  fn = new Function('X', 'size', 'out', `'use strict';\n${parts.join('\n')}`) as Loop;
-  cache.set(inner, fn);
+  const ks = Array.from({ length: cb }, (_, k) => k);
+  fn = new Function('X', 'size', 'out', `'use strict';
+    ${ks.map((k) => `let a${k} = 0;`).join(' ')}
+    for (let i = ${c0}; i < size; i += ${inner}) { ${ks.map((k) => `a${k} += X[i + ${k}];`).join(' ')} }
+    ${ks.map((k) => `out[${c0 + k}] = a${k};`).join(' ')}`) as Loop;
+  cache.set(key, fn);
   return fn;
 }
+
+/**
+ * Blocks of at most BLOCK channels, at least as many as there are kernel threads while each keeps 4
+ * channels: a channel's sum runs in the same order whatever block holds it, so the split does not
+ * change the result.
+ */
+function blocksFor(inner: number, threads: number): [number, number][] {
+  const count = Math.max(Math.ceil(inner / BLOCK), Math.min(threads, Math.floor(inner / 4)), 1);
+  const width = Math.ceil(inner / count);
+  const blocks: [number, number][] = [];
+  for (let c0 = 0; c0 < inner; c0 += width) blocks.push([c0, Math.min(width, inner - c0)]);
+  return blocks;
+}
+
+interface SumPlan {
+  x: number;
+  size: number;
+  inner: number;
+  out: number;
+  blocks: [number, number][];
+}
+
+const sumTask = defineTask('sumLeading', (heap: Wasm, p: SumPlan, from: number, to: number) => {
+  const mem = heapF32(heap);
+  const X = mem.subarray(p.x / 4, p.x / 4 + p.size);
+  const out = mem.subarray(p.out / 4, p.out / 4 + p.inner);
+  for (let k = from; k < to; k++) loop(p.inner, ...p.blocks[k])(X, p.size, out);
+});
 
 function sum(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: { axis: number | number[]; keepDims: boolean } }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -41,10 +67,14 @@ function sum(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: { axis: nu
   const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
   const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
   const out = backend.makeOutput(shape, 'float32');
-  const acc = new Float64Array(inner);
   const size = util.sizeFromShape(x.shape);
-  if (size > 0) loop(inner)(f32(backend, x), size, acc);
-  f32(backend, out).set(acc);
+  if (size === 0) {
+    f32(backend, out).fill(0);
+    return out;
+  }
+  const blocks = blocksFor(inner, kernelThreads(backend));
+  const plan: SumPlan = { x: backend.getMemoryOffset(x.dataId), size, inner, out: backend.getMemoryOffset(out.dataId), blocks };
+  parallelFor(sumTask, backend, plan, blocks.length);
   return out;
 }
 

@@ -12,6 +12,7 @@
  * so results change in the last bits: off unless asked for (`setWinograd`, XP_WASM_WINOGRAD=1).
  */
 import { convRow, filterGradRow, winogradGradOutputRow, winogradInputRow, winogradOutputRow } from './simd.ts';
+import { defineTask, groupStart, heapF32, kernelThreads, parallelFor, sumGroups } from './threads.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
 
 let enabled = false;
@@ -93,8 +94,12 @@ interface Tiling {
   span: number;
 }
 
-/** The tiling, or null when Winograd is off or the shape is not one it handles. */
-function tiling(x: TensorInfo, filterShape: number[], co: number, spec: Omit<WinogradSpec, 'relu'>): Tiling | null {
+/**
+ * The tiling, or null when Winograd is off or the shape is not one it handles. With kernel threads,
+ * chunks are small enough that each thread gets several (the products are per tile, so a chunk's
+ * size does not change any result).
+ */
+function tiling(x: TensorInfo, filterShape: number[], co: number, spec: Omit<WinogradSpec, 'relu'>, threads: number): Tiling | null {
   if (!enabled) return null;
   const [n, H, W, ci] = x.shape;
   const [fh, fw] = filterShape;
@@ -104,53 +109,84 @@ function tiling(x: TensorInfo, filterShape: number[], co: number, spec: Omit<Win
   const tilesH = Math.ceil(outH / 2);
   const tilesW = Math.ceil(outW / 2);
   const tiles = tilesH * tilesW;
-  const chunk = Math.max(1, Math.min(n, Math.floor(CHUNK_TILES / tiles)));
+  const perThread = threads > 1 ? Math.ceil(n / (4 * threads)) : n;
+  const chunk = Math.max(1, Math.min(n, perThread, Math.floor(CHUNK_TILES / tiles)));
   return {
     tilesH, tilesW, tiles, Hp: 2 * tilesH + 2, Wp: 2 * tilesW + 2, OW: 2 * tilesW,
     whole: 2 * tilesW === outW && 2 * tilesH === outH, chunk, span: chunk * tiles,
   };
 }
 
-/** Copies image `b` of `src` (NHWC, H×W×ci) into `padded` (Hp×Wp×ci) at the top-left padding. */
-function padImage(src: Float32Array, padded: Float32Array, b: number, x: TensorInfo, Wp: number, pads: WinogradSpec['pads']): void {
-  const [, H, W, ci] = x.shape;
-  const rowLen = W * ci;
-  // Rows and columns the input does not cover keep the zeros of the first fill.
-  for (let y = 0; y < H; y++) {
-    const s = (b * H + y) * rowLen;
-    padded.set(src.subarray(s, s + rowLen), ((y + pads.top) * Wp + pads.left) * ci);
-  }
-}
-
-/** The parts of a call's one scratch buffer, in order. */
+/** The parts of one thread's scratch, in order. */
 const SCRATCH_PARTS = ['padded', 'v', 'm', 'staged', 'u'] as const;
 type ScratchPart = (typeof SCRATCH_PARTS)[number];
+/** Byte offsets on the heap of one thread's scratch parts. */
+type Scratch = Record<ScratchPart, number>;
 
 /**
- * One scratch buffer for a call: one padded image; the 16 transformed-input planes of a chunk (V);
- * the 16 planes of its products, or of its transformed output gradients (M); odd-sized outputs or
- * output gradients staged in whole tiles (empty when the tiles cover them exactly); the 16
- * transformed-filter planes, or their gradients (U). `view` only after every allocation of the call:
- * a later one may grow the heap and detach it.
+ * One scratch buffer for a call, in one region per thread: a padded image; the 16 transformed-input
+ * planes of a chunk (V); the 16 planes of its products, or of its transformed output gradients (M);
+ * odd-sized outputs or output gradients staged in whole tiles (empty when the tiles cover them
+ * exactly); the 16 transformed-filter planes, or their gradients (U: the filter gradient's partial
+ * sum per thread; the convolution uses the first region's only).
  */
-function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number) {
+function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number, threads: number) {
   const size: Record<ScratchPart, number> = {
     padded: t.Hp * t.Wp * ci, v: 16 * t.span * ci, m: 16 * t.span * co, staged: t.whole ? 0 : 2 * t.tilesH * t.OW * co, u: 16 * ci * co,
   };
-  const start = {} as Record<ScratchPart, number>;
-  let total = 0;
-  for (const part of SCRATCH_PARTS) {
-    start[part] = total;
-    total += size[part];
-  }
-  const info = backend.makeOutput([total], 'float32');
+  const perThread = SCRATCH_PARTS.reduce((sum, part) => sum + size[part], 0);
+  const info = backend.makeOutput([threads * perThread], 'float32');
   const base = backend.getMemoryOffset(info.dataId);
+  const regions = Array.from({ length: threads }, (_, i) => {
+    let at = base + 4 * i * perThread;
+    const region = {} as Scratch;
+    for (const part of SCRATCH_PARTS) {
+      region[part] = at;
+      at += 4 * size[part];
+    }
+    return region;
+  });
   return {
-    ptr: (part: ScratchPart) => base + 4 * start[part],
-    view: (part: ScratchPart) => f32(backend, info).subarray(start[part], start[part] + size[part]),
+    regions,
+    /** A view of one part, valid until the heap grows (take it after every allocation of the call). */
+    view: (region: Scratch, part: ScratchPart) => f32(backend, info).subarray((region[part] - base) / 4, (region[part] - base) / 4 + size[part]),
     free: () => backend.disposeData(info.dataId),
   };
 }
+
+/** What a thread needs to run a Winograd kernel's images: sizes, and byte offsets on the heap. */
+interface WinogradPlan {
+  n: number;
+  H: number;
+  W: number;
+  ci: number;
+  co: number;
+  pads: WinogradSpec['pads'];
+  outH: number;
+  outW: number;
+  t: Tiling;
+  xBase: number;
+  /** The output (forward), or the output gradient (filter gradient). */
+  yBase: number;
+  biasBase: number;
+  bias: boolean;
+  relu: boolean;
+  scratch: Scratch[];
+  /** Filter gradient: groups of images, each with its own partial sum. */
+  groups: number;
+}
+
+/** Image b of x (NHWC at xBase) copied into one thread's padded image at the top-left padding. */
+function padImage(mem: Float32Array, p: WinogradPlan, region: Scratch, b: number): void {
+  const rowLen = p.W * p.ci;
+  const padded = region.padded / 4;
+  // Rows and columns the input does not cover keep the zeros of the first fill.
+  for (let y = 0; y < p.H; y++) {
+    const s = p.xBase / 4 + (b * p.H + y) * rowLen;
+    mem.set(mem.subarray(s, s + rowLen), padded + ((y + p.pads.top) * p.t.Wp + p.pads.left) * p.ci);
+  }
+}
+
 
 /**
  * The convolution of `x` (NHWC, padded by `spec.pads`) with a 3×3 HWIO filter at stride 1, or null
@@ -158,51 +194,67 @@ function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number) {
  * MIN_INPUT_CHANNELS in).
  */
 export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: TensorInfo | null, spec: WinogradSpec): TensorInfo | null {
-  const [n, , , ci] = x.shape;
+  const [n, H, W, ci] = x.shape;
   const co = w.shape[3];
-  const t = tiling(x, w.shape, co, spec);
+  const threads = Math.min(kernelThreads(backend), n);
+  const t = tiling(x, w.shape, co, spec, threads);
   if (!t) return null;
-  const { outH, outW, pads } = spec;
-  const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
-  const inputRow = winogradInputRow(backend, ci, Wp, span * ci * 4);
-  const outputRow = winogradOutputRow(backend, co, whole ? outW : OW, span * co * 4, bias !== null, spec.relu);
+  const { outH, outW } = spec;
   const product = convRow(backend, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false });
-  if (!inputRow || !outputRow || !product) return null;
+  if (!winogradInputRow(backend, ci, t.Wp, t.span * ci * 4) || !winogradOutputRow(backend, co, t.whole ? outW : t.OW, t.span * co * 4, bias !== null, spec.relu) || !product) return null;
 
   const out = backend.makeOutput([n, outH, outW, co], 'float32');
-  const scratch = allocateScratch(backend, t, ci, co);
-  const src = f32(backend, x);
-  const dst = f32(backend, out);
-  const padded = scratch.view('padded');
-  const staged = scratch.view('staged');
-  transformFilter(f32(backend, w), scratch.view('u'), ci, co);
-  const [pPtr, vPtr, mPtr, oPtr, uPtr] = SCRATCH_PARTS.map(scratch.ptr);
-  const outBase = backend.getMemoryOffset(out.dataId);
-  const biasPtr = bias ? backend.getMemoryOffset(bias.dataId) : 0;
-  const outRow = outW * co;
-  const targetRow = whole ? outRow : OW * co;
-  padded.fill(0);
-  for (let b0 = 0; b0 < n; b0 += chunk) {
-    const images = Math.min(chunk, n - b0);
-    for (let i = 0; i < images; i++) {
-      padImage(src, padded, b0 + i, x, Wp, pads);
-      for (let ty = 0; ty < tilesH; ty++) inputRow(pPtr + 2 * ty * Wp * ci * 4, vPtr + (i * tiles + ty * tilesW) * ci * 4, tilesW);
-    }
-    for (let xi = 0; xi < 16; xi++) {
-      product(vPtr + xi * span * ci * 4, uPtr + xi * ci * co * 4, mPtr + xi * span * co * 4, images * tiles, 0, 0);
-    }
-    for (let i = 0; i < images; i++) {
-      const b = b0 + i;
-      const target = whole ? outBase + b * outH * outRow * 4 : oPtr;
-      for (let ty = 0; ty < tilesH; ty++) outputRow(mPtr + (i * tiles + ty * tilesW) * co * 4, target + 2 * ty * targetRow * 4, tilesW, biasPtr);
-      if (!whole) {
-        for (let y = 0; y < outH; y++) dst.set(staged.subarray(y * OW * co, y * OW * co + outRow), (b * outH + y) * outRow);
-      }
-    }
-  }
+  const scratch = allocateScratch(backend, t, ci, co, threads);
+  transformFilter(f32(backend, w), scratch.view(scratch.regions[0], 'u'), ci, co);
+  // The padded images' borders stay zero: each thread copies only the interiors.
+  for (const region of scratch.regions) scratch.view(region, 'padded').fill(0);
+  const plan: WinogradPlan = {
+    n, H, W, ci, co, pads: spec.pads, outH, outW, t,
+    xBase: backend.getMemoryOffset(x.dataId), yBase: backend.getMemoryOffset(out.dataId),
+    biasBase: bias ? backend.getMemoryOffset(bias.dataId) : 0, bias: bias !== null, relu: spec.relu,
+    scratch: scratch.regions, groups: 1,
+  };
+  parallelFor(winogradConvTask, backend, plan, Math.ceil(n / t.chunk));
   scratch.free();
   return out;
 }
+
+/** Chunks [first, last) of a Winograd convolution's images on thread `part`'s scratch (the filter's U is the first region's). */
+const winogradConvTask = defineTask('winogradConv', (heap: Wasm, p: WinogradPlan, first: number, last: number, part: number) => {
+  const from = first * p.t.chunk;
+  const to = Math.min(p.n, last * p.t.chunk);
+  const { ci, co, outH, outW, t } = p;
+  const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
+  const inputRow = winogradInputRow(heap, ci, Wp, span * ci * 4)!;
+  const outputRow = winogradOutputRow(heap, co, whole ? outW : OW, span * co * 4, p.bias, p.relu)!;
+  const product = convRow(heap, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false })!;
+  const region = p.scratch[part];
+  const uPtr = p.scratch[0].u;
+  const mem = heapF32(heap);
+  const outRow = outW * co;
+  const targetRow = whole ? outRow : OW * co;
+  for (let b0 = from; b0 < to; b0 += chunk) {
+    const images = Math.min(chunk, to - b0);
+    for (let i = 0; i < images; i++) {
+      padImage(mem, p, region, b0 + i);
+      for (let ty = 0; ty < tilesH; ty++) inputRow(region.padded + 2 * ty * Wp * ci * 4, region.v + (i * tiles + ty * tilesW) * ci * 4, tilesW);
+    }
+    for (let xi = 0; xi < 16; xi++) {
+      product(region.v + xi * span * ci * 4, uPtr + xi * ci * co * 4, region.m + xi * span * co * 4, images * tiles, 0, 0);
+    }
+    for (let i = 0; i < images; i++) {
+      const b = b0 + i;
+      const target = whole ? p.yBase + b * outH * outRow * 4 : region.staged;
+      for (let ty = 0; ty < tilesH; ty++) outputRow(region.m + (i * tiles + ty * tilesW) * co * 4, target + 2 * ty * targetRow * 4, tilesW, p.biasBase);
+      if (!whole) {
+        for (let y = 0; y < outH; y++) {
+          const s = region.staged / 4 + y * OW * co;
+          mem.set(mem.subarray(s, s + outRow), p.yBase / 4 + (b * outH + y) * outRow);
+        }
+      }
+    }
+  }
+});
 
 /**
  * dg[u][v][i][o] = Σ_a Σ_b G[a][u] dU[4a+b][i][o] G[b][v]: the transpose of `transformFilter`, taking
@@ -239,48 +291,75 @@ function untransformFilterGrad(du: Float32Array, dg: Float32Array, ci: number, c
  * gradient's transform, and per plane a 1×1 filter gradient summing over every tile of the batch.
  */
 export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo, spec: Omit<WinogradSpec, 'relu'>): TensorInfo | null {
-  const [n, , , ci] = x.shape;
+  const [n, H, W, ci] = x.shape;
   const co = dy.shape[3];
-  const t = tiling(x, [3, 3], co, spec);
+  const threads = Math.min(kernelThreads(backend), n);
+  const t = tiling(x, [3, 3], co, spec, threads);
   if (!t) return null;
-  const { outH, outW, pads } = spec;
-  const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
-  const inputRow = winogradInputRow(backend, ci, Wp, span * ci * 4);
-  const gradRow = winogradGradOutputRow(backend, co, OW, span * co * 4);
-  const product = filterGradRow(backend, ci, co);
-  if (!inputRow || !gradRow || !product) return null;
+  const { outH, outW } = spec;
+  if (!winogradInputRow(backend, ci, t.Wp, t.span * ci * 4) || !winogradGradOutputRow(backend, co, t.OW, t.span * co * 4) || !filterGradRow(backend, ci, co)) return null;
 
   const out = backend.makeOutput([3, 3, ci, co], 'float32');
-  const scratch = allocateScratch(backend, t, ci, co);
-  const src = f32(backend, x);
-  const grad = f32(backend, dy);
-  const padded = scratch.view('padded');
-  // Odd output sizes: dY staged in whole tiles, the missing row and column zero (no gradient).
-  const staged = scratch.view('staged');
-  const du = scratch.view('u');
-  const [pPtr, vPtr, mPtr, sPtr, uPtr] = SCRATCH_PARTS.map(scratch.ptr);
-  const dyBase = backend.getMemoryOffset(dy.dataId);
-  const dyRow = outW * co;
-  padded.fill(0);
-  staged.fill(0);
-  du.fill(0);
-  for (let b0 = 0; b0 < n; b0 += chunk) {
-    const images = Math.min(chunk, n - b0);
-    for (let i = 0; i < images; i++) {
-      const b = b0 + i;
-      padImage(src, padded, b, x, Wp, pads);
-      for (let ty = 0; ty < tilesH; ty++) inputRow(pPtr + 2 * ty * Wp * ci * 4, vPtr + (i * tiles + ty * tilesW) * ci * 4, tilesW);
-      if (!whole) {
-        for (let y = 0; y < outH; y++) staged.set(grad.subarray((b * outH + y) * dyRow, (b * outH + y + 1) * dyRow), y * OW * co);
-      }
-      const from = whole ? dyBase + b * outH * dyRow * 4 : sPtr;
-      for (let ty = 0; ty < tilesH; ty++) gradRow(from + 2 * ty * OW * co * 4, mPtr + (i * tiles + ty * tilesW) * co * 4, tilesW);
-    }
-    for (let xi = 0; xi < 16; xi++) {
-      product(vPtr + xi * span * ci * 4, mPtr + xi * span * co * 4, images * tiles, ci * 4, uPtr + xi * ci * co * 4);
-    }
+  const groups = sumGroups(n, threads);
+  // Each thread's scratch, and each group's dU (a region's `u`): as many regions as the larger.
+  const scratch = allocateScratch(backend, t, ci, co, Math.max(threads, groups));
+  for (const region of scratch.regions) {
+    scratch.view(region, 'padded').fill(0);
+    // Odd output sizes: dY staged in whole tiles, the missing row and column zero (no gradient).
+    scratch.view(region, 'staged').fill(0);
+  }
+  const plan: WinogradPlan = {
+    n, H, W, ci, co, pads: spec.pads, outH, outW, t,
+    xBase: backend.getMemoryOffset(x.dataId), yBase: backend.getMemoryOffset(dy.dataId),
+    biasBase: 0, bias: false, relu: false, scratch: scratch.regions, groups,
+  };
+  parallelFor(winogradFilterGradTask, backend, plan, groups);
+  // Each group's dU, added in group order (one group: its sum as it is).
+  const du = scratch.view(scratch.regions[0], 'u');
+  for (const region of scratch.regions.slice(1, groups)) {
+    const partial = scratch.view(region, 'u');
+    for (let k = 0; k < du.length; k++) du[k] += partial[k];
   }
   untransformFilterGrad(du, f32(backend, out), ci, co);
   scratch.free();
   return out;
+}
+
+/** Groups [first, last) of a Winograd filter gradient's images, each summed into its own dU, on thread `part`'s scratch. */
+const winogradFilterGradTask = defineTask('winogradFilterGrad', (heap: Wasm, p: WinogradPlan, first: number, last: number, part: number) => {
+  for (let g = first; g < last; g++) winogradFilterGradGroup(heap, p, g, part);
+});
+
+function winogradFilterGradGroup(heap: Wasm, p: WinogradPlan, g: number, part: number): void {
+  const from = groupStart(p.n, p.groups, g);
+  const to = groupStart(p.n, p.groups, g + 1);
+  const { ci, co, outH, outW, t } = p;
+  const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
+  const inputRow = winogradInputRow(heap, ci, Wp, span * ci * 4)!;
+  const gradRow = winogradGradOutputRow(heap, co, OW, span * co * 4)!;
+  const product = filterGradRow(heap, ci, co)!;
+  const region = p.scratch[part];
+  const mem = heapF32(heap);
+  const dyRow = outW * co;
+  const du = p.scratch[g].u;
+  mem.fill(0, du / 4, du / 4 + 16 * ci * co);
+  for (let b0 = from; b0 < to; b0 += chunk) {
+    const images = Math.min(chunk, to - b0);
+    for (let i = 0; i < images; i++) {
+      const b = b0 + i;
+      padImage(mem, p, region, b);
+      for (let ty = 0; ty < tilesH; ty++) inputRow(region.padded + 2 * ty * Wp * ci * 4, region.v + (i * tiles + ty * tilesW) * ci * 4, tilesW);
+      if (!whole) {
+        for (let y = 0; y < outH; y++) {
+          const s = p.yBase / 4 + (b * outH + y) * dyRow;
+          mem.set(mem.subarray(s, s + dyRow), region.staged / 4 + y * OW * co);
+        }
+      }
+      const from = whole ? p.yBase + b * outH * dyRow * 4 : region.staged;
+      for (let ty = 0; ty < tilesH; ty++) gradRow(from + 2 * ty * OW * co * 4, region.m + (i * tiles + ty * tilesW) * co * 4, tilesW);
+    }
+    for (let xi = 0; xi < 16; xi++) {
+      product(region.v + xi * span * ci * 4, region.m + xi * span * co * 4, images * tiles, ci * 4, du + xi * ci * co * 4);
+    }
+  }
 }

@@ -17,6 +17,16 @@ interface BenchCliOptions {
   json?: boolean;
   workers?: 'auto' | number;
   profile?: boolean;
+  kernelThreads?: number[];
+}
+
+/** `--kernel-threads 1,2`: counts from 1 to 64. */
+function countsOption(value: string): number[] {
+  const counts = value.split(',').map((v) => Number(v.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) {
+    throw new InvalidArgumentError('expected thread counts from 1 to 64, separated by commas, e.g. 1,2');
+  }
+  return counts;
 }
 
 /** `--workers auto` or a count 1..64, as train.workers. */
@@ -48,6 +58,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--set <path=value>', 'override a field (repeatable), e.g. train.batchSize=64', setOption, [])
     .option('--workers <n>', "worker threads training data-parallel, 'auto' (every core) or 1..64 (default: the spec's train.workers, else auto)", workersOption)
     .option('--json', 'print {"backend", "batchSize", "threads", "workers", "msPerBatch", "imagesPerSec"}; threads: the cores the steps kept busy')
+    .option('--kernel-threads <counts>', 'instead, on wasm: time the step on this thread with its kernels split over each count of threads (e.g. 1,2), the counts alternating step by step in one process', countsOption)
     .option('--profile', 'instead of timing steps, profile one single-thread step after the warm-up: time per kernel and per kernel and input shapes, largest first')
     .action(async (spec: string, given: Omit<BenchCliOptions, 'warmup'> & { warmup?: number }) => {
       const options: BenchCliOptions = { ...given, warmup: given.warmup ?? (given.profile ? PROFILE_WARMUP : STEP_WARMUP) };
@@ -72,7 +83,26 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stderr(`auto: ${decision.backend}, ${decision.reason}\n`);
         backend = decision.backend;
       }
+      if (options.kernelThreads) {
+        if (backend !== 'wasm') throw new UsageError(`--kernel-threads splits the wasm kernels; this bench runs on ${backend} (add --backend wasm)`);
+        // The heap is shared with helper threads only when the backend starts with them asked for.
+        const most = Math.max(...options.kernelThreads);
+        if (Number(process.env.XP_WASM_THREADS ?? 1) < most) process.env.XP_WASM_THREADS = String(most);
+      }
       await startBackend(backend);
+      if (options.kernelThreads) {
+        const { compareKernelThreads } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
+        const timings = await compareKernelThreads(variantSpec, { counts: options.kernelThreads, batches: options.batches, warmup: options.warmup });
+        if (options.json) {
+          ctx.stdout(`${JSON.stringify({ variant: chosen.variant.name, batchSize: variantSpec.train.batchSize, timings: timings.map(({ samplesMs: _s, ...t }) => t) })}\n`);
+          return;
+        }
+        ctx.stdout(`${chosen.variant.name} on wasm, batch ${variantSpec.train.batchSize}, median of ${options.batches} steps per count, counts alternating:\n`);
+        for (const t of timings) {
+          ctx.stdout(`  ${String(t.threads).padStart(2)} kernel thread${t.threads === 1 ? ' ' : 's'} ${t.msPerBatch.toFixed(1).padStart(8)} ms/batch  ${(timings[0].msPerBatch / t.msPerBatch).toFixed(2)}× the first count's speed\n`);
+        }
+        return;
+      }
       if (options.profile) {
         const { profileSpecStep } = await import('../../kinds/cnn-classifier/train/bench-spec.ts');
         const profile = await profileSpecStep(variantSpec, { warmup: options.warmup });

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedCnnSpec } from '@xp/core';
-import { benchTrainStep, currentBackend, type BenchResult } from '@xp/engine';
+import { benchTrainStep, currentBackend, kernelThreads, useKernelThreads, type BenchResult } from '@xp/engine';
 import { buildTrainingSetup } from './model.ts';
 import { planWorkers, startDataParallel, type WorkersSetting } from './parallel.ts';
 import { learningRateAt } from './schedule.ts';
@@ -132,4 +132,57 @@ export async function profileSpecStep(spec: ResolvedCnnSpec, options: { warmup: 
     tf.dispose([x, labels]);
     setup.dispose();
   }
+}
+
+export interface KernelThreadsTiming {
+  threads: number;
+  /** Median over the timed steps at this count. */
+  msPerBatch: number;
+  samplesMs: number[];
+}
+
+/**
+ * Times the spec's step (on this thread) at each count of kernel threads, alternating the counts
+ * step by step in one process, so that each count sees the same machine: on a VM whose speed drifts
+ * from minute to minute, only such paired figures compare. The counts run as given; a count above
+ * the threads started (XP_WASM_THREADS) runs on those started.
+ */
+export async function compareKernelThreads(spec: ResolvedCnnSpec, options: { counts: number[]; batches: number; warmup: number }): Promise<KernelThreadsTiming[]> {
+  const setup = buildTrainingSetup(spec);
+  const { x, labels, lr } = randomBatch(spec);
+  const once = async () => {
+    const loss = setup.step(x, labels, lr);
+    await loss.data();
+    loss.dispose();
+  };
+  const available = kernelThreads();
+  const samples = options.counts.map(() => [] as number[]);
+  try {
+    for (let i = 0; i < options.warmup; i++) {
+      for (const n of options.counts) {
+        useKernelThreads(n);
+        await once();
+      }
+    }
+    for (let i = 0; i < options.batches; i++) {
+      options.counts.forEach((n, k) => samples[k].push(0));
+      for (const [k, n] of options.counts.entries()) {
+        useKernelThreads(n);
+        const t0 = performance.now();
+        await once();
+        samples[k][i] = performance.now() - t0;
+      }
+    }
+  } finally {
+    useKernelThreads(available);
+    tf.dispose([x, labels]);
+    setup.dispose();
+  }
+  return options.counts.map((n, k) => ({ threads: Math.min(n, available), msPerBatch: median(samples[k]), samplesMs: samples[k] }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
