@@ -7,3 +7,4 @@ import './conv2d-backprop-filter.ts';
 import './winograd.ts';
 import './relu-batch-norm.ts';
 import './sum.ts';
+import './max-pool-grad.ts';

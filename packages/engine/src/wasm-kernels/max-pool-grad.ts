@@ -7,6 +7,7 @@
  */
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { maxPool2Row } from './simd.ts';
+import { defineTask, heapF32, parallelFor } from './threads.ts';
 import { call, f32, type TensorInfo, type Wasm } from './util.ts';
 
 interface Attrs {
@@ -29,17 +30,10 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo; output
   const simdRow = fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 ? maxPool2Row(backend, C) : null;
   const dx = backend.makeOutput(input.shape, 'float32');
   if (simdRow) {
-    // Windows tile the input without overlap; rows/columns left over by an odd size get 0.
-    f32(backend, dx).fill(0);
-    const xBase = backend.getMemoryOffset(input.dataId);
-    const dyBase = backend.getMemoryOffset(dy.dataId);
-    const dxBase = backend.getMemoryOffset(dx.dataId);
-    for (let b = 0; b < n; b++) {
-      for (let oy = 0; oy < OH; oy++) {
-        const inRow = ((b * H + 2 * oy) * W) * C * 4;
-        simdRow(xBase + inRow, dyBase + ((b * OH + oy) * OW) * C * 4, dxBase + inRow, OW, W * C * 4);
-      }
-    }
+    const plan: MaxPool2Plan = {
+      H, W, C, OH, OW, x: backend.getMemoryOffset(input.dataId), dy: backend.getMemoryOffset(dy.dataId), dx: backend.getMemoryOffset(dx.dataId),
+    };
+    parallelFor(maxPool2Task, backend, plan, n);
     return dx;
   }
   const X = f32(backend, input);
@@ -74,6 +68,31 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo; output
   }
   return dx;
 }
+
+interface MaxPool2Plan {
+  H: number;
+  W: number;
+  C: number;
+  OH: number;
+  OW: number;
+  x: number;
+  dy: number;
+  dx: number;
+}
+
+/** Images [from, to) of a 2×2/stride-2 max-pool gradient. */
+const maxPool2Task = defineTask('maxPool2Grad', (heap: Wasm, p: MaxPool2Plan, from: number, to: number) => {
+  const { H, W, C, OH, OW } = p;
+  const row = maxPool2Row(heap, C)!;
+  // Windows tile the input without overlap; rows/columns left over by an odd size get 0.
+  heapF32(heap).fill(0, p.dx / 4 + from * H * W * C, p.dx / 4 + to * H * W * C);
+  for (let b = from; b < to; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      const inRow = ((b * H + 2 * oy) * W) * C * 4;
+      row(p.x + inRow, p.dy + ((b * OH + oy) * OW) * C * 4, p.dx + inRow, OW, W * C * 4);
+    }
+  }
+});
 
 export const maxPoolGradConfig: KernelConfig = {
   kernelName: 'MaxPoolGrad',

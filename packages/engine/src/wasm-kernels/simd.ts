@@ -349,6 +349,10 @@ function buildFilterGrad(ci: number, co: number, G: number): Uint8Array<ArrayBuf
 
 /** The filter-gradient row kernel for Ci→Co channels (Co a multiple of 4), or null. */
 export function filterGradRow(backend: Wasm, ci: number, co: number): FilterGradRow | null {
+  return memoized(backend, `filterGradRow:${ci}:${co}${fmaKey()}`, () => makeFilterGradRow(backend, ci, co));
+}
+
+function makeFilterGradRow(backend: Wasm, ci: number, co: number): FilterGradRow | null {
   if (co % 4 !== 0 || co === 0 || ci === 0) return null;
   const rows: FilterGradRow[] = [];
   for (const { start, size } of channelGroups(co)) {
@@ -593,8 +597,30 @@ function tiled(ex: { rowT: ConvRow; row1: ConvRow }, T: number, pix: number, out
   };
 }
 
+const rowsByMemory = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
+
+/**
+ * `make()` once per heap and key: kernel tasks look their row kernels up per item, and composing the
+ * channel groups' closures every time would give the garbage collector a few thousand a step.
+ */
+function memoized<T>(backend: Wasm, key: string, make: () => T | null): T | null {
+  const memory = heapMemory(backend);
+  if (!memory) return make();
+  let perMemory = rowsByMemory.get(memory);
+  if (!perMemory) rowsByMemory.set(memory, (perMemory = new Map()));
+  if (perMemory.has(key)) return perMemory.get(key) as T | null;
+  const made = make();
+  perMemory.set(key, made);
+  return made;
+}
+
 /** The direct-convolution row kernel for this shape (output channels a multiple of 4, or one), or null. */
 export function convRow(backend: Wasm, shape: ConvShape): ConvRow | null {
+  const { ci, co, fh, fw, sw, relu, bias } = shape;
+  return memoized(backend, `convRow:${ci}:${co}:${fh}:${fw}:${sw}:${relu}:${bias}${fmaKey()}`, () => makeConvRow(backend, shape));
+}
+
+function makeConvRow(backend: Wasm, shape: ConvShape): ConvRow | null {
   const pix = shape.sw * shape.ci * 4;
   if (shape.co === 1 && shape.ci > 0 && (shape.fw * shape.ci) % 4 === 0) {
     const key = `dot:${shape.ci}:${shape.fh}:${shape.fw}:${shape.sw}:${shape.relu}:${shape.bias}${fmaKey()}`;
@@ -777,4 +803,46 @@ export function winogradGradOutputRow(backend: Wasm, co: number, OW: number, pla
   if (co % 4 !== 0 || co === 0) return null;
   const exports = instantiateOnHeap(backend, `wgd:${co}:${OW}:${planeStride}`, () => buildWinogradGradOutput(co, OW, planeStride));
   return exports && (exports.row as WinogradGradOutputRow);
+}
+
+/**
+ * Column sums for the Sum kernel (./sum.ts): out[k] = Σ_r x[r·rowStride + k] for k < `channels`
+ * (even), accumulated in float64, two channels per f64x2 lane pair, row after row: each channel's
+ * additions are the scalar float64 loop's, in its order, so the result is the same to the bit.
+ * Params: x (byte pointer at the first row's first channel), rows, out (float32, rounded once).
+ */
+export type ColumnSums = (x: number, rows: number, out: number) => void;
+
+function buildColumnSums(rowStride: number, channels: number): Uint8Array<ArrayBuffer> {
+  const pairs = channels / 2;
+  const V128_LOAD64_ZERO = 0x5d;
+  const F64X2_PROMOTE_LOW_F32X4 = 0x5f;
+  const F64X2_ADD = 0xf0;
+  const F64X2_EXTRACT_LANE = 0x21;
+  const F32_DEMOTE_F64 = 0xb6;
+  const acc = (j: number) => 3 + j;
+  const body = [
+    0x02, 0x40, 0x03, 0x40,
+    ...get(1), I32_EQZ, 0x0d, 1,
+    ...Array.from({ length: pairs }, (_, j) => [
+      ...get(acc(j)), ...get(0), ...simd(V128_LOAD64_ZERO), 2, ...uleb(8 * j), ...simd(F64X2_PROMOTE_LOW_F32X4), ...simd(F64X2_ADD), ...set(acc(j)),
+    ]).flat(),
+    ...get(0), ...i32c(rowStride), I32_ADD, ...set(0),
+    ...get(1), ...i32c(1), I32_SUB, ...set(1),
+    0x0c, 0,
+    0x0b, 0x0b,
+    ...Array.from({ length: pairs }, (_, j) => [0, 1].flatMap((lane) => [
+      ...get(2), ...get(acc(j)), ...simd(F64X2_EXTRACT_LANE), lane, F32_DEMOTE_F64, 0x38, 2, ...uleb(8 * j + 4 * lane),
+    ])).flat(),
+    0x0b,
+  ];
+  const code = [...vec([[...uleb(pairs), V128]]), ...body];
+  return wasmModule([{ name: 'sums', params: 3, code: [...uleb(code.length), ...code] }]);
+}
+
+/** Column sums of `channels` (even) columns, rows `rowStride` bytes apart, or null. */
+export function columnSums(backend: Wasm, rowStride: number, channels: number): ColumnSums | null {
+  if (channels % 2 !== 0 || channels === 0) return null;
+  const exports = instantiateOnHeap(backend, `cs:${rowStride}:${channels}`, () => buildColumnSums(rowStride, channels));
+  return exports && (exports.sums as ColumnSums);
 }

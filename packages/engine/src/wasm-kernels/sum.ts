@@ -1,10 +1,12 @@
 /**
  * Sum for `wasm` when the reduced axes are the leading ones (bias gradients: [N,H,W,C] → [C]).
  * The stock kernel first transposes the whole tensor so the reduced axes come last, then sums;
- * accumulating straight into per-channel locals reads the data once. Other reductions go to the
- * stock kernel.
+ * accumulating straight into per-channel float64 sums reads the data once (an even channel count
+ * as WebAssembly SIMD, two float64 lanes at a time, ./simd.ts `columnSums`; an odd one in generated
+ * JavaScript). Other reductions go to the stock kernel.
  */
 import { backend_util, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { columnSums } from './simd.ts';
 import { defineTask, heapF32, kernelThreads, parallelFor } from './threads.ts';
 import { call, f32, type TensorInfo, type Wasm } from './util.ts';
 
@@ -34,7 +36,8 @@ function loop(inner: number, c0: number, cb: number): Loop {
  */
 function blocksFor(inner: number, threads: number): [number, number][] {
   const count = Math.max(Math.ceil(inner / BLOCK), Math.min(threads, Math.floor(inner / 4)), 1);
-  const width = Math.ceil(inner / count);
+  // Even widths where the channels are even, for the SIMD column sums' channel pairs.
+  const width = inner % 2 === 0 ? 2 * Math.ceil(inner / count / 2) : Math.ceil(inner / count);
   const blocks: [number, number][] = [];
   for (let c0 = 0; c0 < inner; c0 += width) blocks.push([c0, Math.min(width, inner - c0)]);
   return blocks;
@@ -49,6 +52,14 @@ interface SumPlan {
 }
 
 const sumTask = defineTask('sumLeading', (heap: Wasm, p: SumPlan, from: number, to: number) => {
+  if (p.inner % 2 === 0) {
+    const rows = p.size / p.inner;
+    for (let k = from; k < to; k++) {
+      const [c0, cb] = p.blocks[k];
+      columnSums(heap, 4 * p.inner, cb)!(p.x + 4 * c0, rows, p.out + 4 * c0);
+    }
+    return;
+  }
   const mem = heapF32(heap);
   const X = mem.subarray(p.x / 4, p.x / 4 + p.size);
   const out = mem.subarray(p.out / 4, p.out / 4 + p.inner);
@@ -73,6 +84,8 @@ function sum(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: { axis: nu
     return out;
   }
   const blocks = blocksFor(inner, kernelThreads(backend));
+  // Built before the views and pointers of the call are taken (building may grow the heap).
+  if (inner % 2 === 0) for (const [, cb] of blocks) columnSums(backend, 4 * inner, cb);
   const plan: SumPlan = { x: backend.getMemoryOffset(x.dataId), size, inner, out: backend.getMemoryOffset(out.dataId), blocks };
   parallelFor(sumTask, backend, plan, blocks.length);
   return out;

@@ -118,24 +118,25 @@ function tiling(x: TensorInfo, filterShape: number[], co: number, spec: Omit<Win
 }
 
 /** The parts of one thread's scratch, in order. */
-const SCRATCH_PARTS = ['padded', 'v', 'm', 'staged', 'u'] as const;
+const SCRATCH_PARTS = ['padded', 'v', 'm', 'staged'] as const;
 type ScratchPart = (typeof SCRATCH_PARTS)[number];
 /** Byte offsets on the heap of one thread's scratch parts. */
 type Scratch = Record<ScratchPart, number>;
 
 /**
- * One scratch buffer for a call, in one region per thread: a padded image; the 16 transformed-input
- * planes of a chunk (V); the 16 planes of its products, or of its transformed output gradients (M);
- * odd-sized outputs or output gradients staged in whole tiles (empty when the tiles cover them
- * exactly); the 16 transformed-filter planes, or their gradients (U: the filter gradient's partial
- * sum per thread; the convolution uses the first region's only).
+ * One scratch buffer for a call: per thread, a padded image; the 16 transformed-input planes of a
+ * chunk (V); the 16 planes of its products, or of its transformed output gradients (M); odd-sized
+ * outputs or output gradients staged in whole tiles (empty when the tiles cover them exactly).
+ * Then `uCopies` sets of the 16 transformed-filter planes: the filter's (U, read by every thread),
+ * or one gradient (dU) per group of images. Padded images and staged gradients start zeroed.
  */
-function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number, threads: number) {
+function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number, threads: number, uCopies: number) {
   const size: Record<ScratchPart, number> = {
-    padded: t.Hp * t.Wp * ci, v: 16 * t.span * ci, m: 16 * t.span * co, staged: t.whole ? 0 : 2 * t.tilesH * t.OW * co, u: 16 * ci * co,
+    padded: t.Hp * t.Wp * ci, v: 16 * t.span * ci, m: 16 * t.span * co, staged: t.whole ? 0 : 2 * t.tilesH * t.OW * co,
   };
   const perThread = SCRATCH_PARTS.reduce((sum, part) => sum + size[part], 0);
-  const info = backend.makeOutput([threads * perThread], 'float32');
+  const uSize = 16 * ci * co;
+  const info = backend.makeOutput([threads * perThread + uCopies * uSize], 'float32');
   const base = backend.getMemoryOffset(info.dataId);
   const regions = Array.from({ length: threads }, (_, i) => {
     let at = base + 4 * i * perThread;
@@ -146,10 +147,19 @@ function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number, threa
     }
     return region;
   });
+  const uStart = threads * perThread;
+  const all = f32(backend, info);
+  for (const region of regions) {
+    const at = (region.padded - base) / 4;
+    all.fill(0, at, at + size.padded);
+    const st = (region.staged - base) / 4;
+    all.fill(0, st, st + size.staged);
+  }
   return {
     regions,
-    /** A view of one part, valid until the heap grows (take it after every allocation of the call). */
-    view: (region: Scratch, part: ScratchPart) => f32(backend, info).subarray((region[part] - base) / 4, (region[part] - base) / 4 + size[part]),
+    u: Array.from({ length: uCopies }, (_, g) => base + 4 * (uStart + g * uSize)),
+    /** U (or dU) copy g, valid until the heap grows (take it after every allocation of the call). */
+    uView: (g: number) => f32(backend, info).subarray(uStart + g * uSize, uStart + (g + 1) * uSize),
     free: () => backend.disposeData(info.dataId),
   };
 }
@@ -172,6 +182,8 @@ interface WinogradPlan {
   bias: boolean;
   relu: boolean;
   scratch: Scratch[];
+  /** The transformed filter (one copy), or each group's filter gradient. */
+  u: number[];
   /** Filter gradient: groups of images, each with its own partial sum. */
   groups: number;
 }
@@ -204,15 +216,13 @@ export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: 
   if (!winogradInputRow(backend, ci, t.Wp, t.span * ci * 4) || !winogradOutputRow(backend, co, t.whole ? outW : t.OW, t.span * co * 4, bias !== null, spec.relu) || !product) return null;
 
   const out = backend.makeOutput([n, outH, outW, co], 'float32');
-  const scratch = allocateScratch(backend, t, ci, co, threads);
-  transformFilter(f32(backend, w), scratch.view(scratch.regions[0], 'u'), ci, co);
-  // The padded images' borders stay zero: each thread copies only the interiors.
-  for (const region of scratch.regions) scratch.view(region, 'padded').fill(0);
+  const scratch = allocateScratch(backend, t, ci, co, threads, 1);
+  transformFilter(f32(backend, w), scratch.uView(0), ci, co);
   const plan: WinogradPlan = {
     n, H, W, ci, co, pads: spec.pads, outH, outW, t,
     xBase: backend.getMemoryOffset(x.dataId), yBase: backend.getMemoryOffset(out.dataId),
     biasBase: bias ? backend.getMemoryOffset(bias.dataId) : 0, bias: bias !== null, relu: spec.relu,
-    scratch: scratch.regions, groups: 1,
+    scratch: scratch.regions, u: scratch.u, groups: 1,
   };
   parallelFor(winogradConvTask, backend, plan, Math.ceil(n / t.chunk));
   scratch.free();
@@ -229,7 +239,7 @@ const winogradConvTask = defineTask('winogradConv', (heap: Wasm, p: WinogradPlan
   const outputRow = winogradOutputRow(heap, co, whole ? outW : OW, span * co * 4, p.bias, p.relu)!;
   const product = convRow(heap, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false })!;
   const region = p.scratch[part];
-  const uPtr = p.scratch[0].u;
+  const uPtr = p.u[0];
   const mem = heapF32(heap);
   const outRow = outW * co;
   const targetRow = whole ? outRow : OW * co;
@@ -301,23 +311,18 @@ export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo,
 
   const out = backend.makeOutput([3, 3, ci, co], 'float32');
   const groups = sumGroups(n, threads);
-  // Each thread's scratch, and each group's dU (a region's `u`): as many regions as the larger.
-  const scratch = allocateScratch(backend, t, ci, co, Math.max(threads, groups));
-  for (const region of scratch.regions) {
-    scratch.view(region, 'padded').fill(0);
-    // Odd output sizes: dY staged in whole tiles, the missing row and column zero (no gradient).
-    scratch.view(region, 'staged').fill(0);
-  }
+  // Odd output sizes: dY is staged in whole tiles, the missing row and column zero (no gradient).
+  const scratch = allocateScratch(backend, t, ci, co, threads, groups);
   const plan: WinogradPlan = {
     n, H, W, ci, co, pads: spec.pads, outH, outW, t,
     xBase: backend.getMemoryOffset(x.dataId), yBase: backend.getMemoryOffset(dy.dataId),
-    biasBase: 0, bias: false, relu: false, scratch: scratch.regions, groups,
+    biasBase: 0, bias: false, relu: false, scratch: scratch.regions, u: scratch.u, groups,
   };
   parallelFor(winogradFilterGradTask, backend, plan, groups);
   // Each group's dU, added in group order (one group: its sum as it is).
-  const du = scratch.view(scratch.regions[0], 'u');
-  for (const region of scratch.regions.slice(1, groups)) {
-    const partial = scratch.view(region, 'u');
+  const du = scratch.uView(0);
+  for (let g = 1; g < groups; g++) {
+    const partial = scratch.uView(g);
     for (let k = 0; k < du.length; k++) du[k] += partial[k];
   }
   untransformFilterGrad(du, f32(backend, out), ci, co);
@@ -341,7 +346,7 @@ function winogradFilterGradGroup(heap: Wasm, p: WinogradPlan, g: number, part: n
   const region = p.scratch[part];
   const mem = heapF32(heap);
   const dyRow = outW * co;
-  const du = p.scratch[g].u;
+  const du = p.u[g];
   mem.fill(0, du / 4, du / 4 + 16 * ci * co);
   for (let b0 = from; b0 < to; b0 += chunk) {
     const images = Math.min(chunk, to - b0);

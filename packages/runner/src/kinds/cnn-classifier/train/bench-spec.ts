@@ -47,6 +47,7 @@ export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenc
     backend: backend.name,
     batchSize,
     trainCount: batchSize,
+    kernelThreads: backend.name === 'wasm' ? kernelThreads() : 1,
   });
   const setup = buildTrainingSetup(spec);
   const { step } = setup;
@@ -64,7 +65,7 @@ export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenc
         loss.dispose();
       };
     const result = await benchTrainStep(timed, { batchSize, batches: options.batches, warmup: options.warmup });
-    return { ...result, threads: plan.workers * result.threads, workers: plan.workers, ...(plan.note ? { note: plan.note } : {}) };
+    return { ...result, threads: parallel ? plan.workers : result.threads, workers: plan.workers, ...(plan.note ? { note: plan.note } : {}) };
   } finally {
     await parallel?.close();
     tf.dispose([x, labels]);

@@ -28,14 +28,20 @@ export interface WorkerPlan {
  * cores itself), a batch size that divides by the worker count, and an epoch whose last, smaller
  * batch still has a row for every worker; otherwise one thread, with a note.
  */
-export function planWorkers(requested: WorkersSetting, env: { cores: number; backend: string; batchSize: number; trainCount: number }): WorkerPlan {
+export function planWorkers(
+  requested: WorkersSetting,
+  env: { cores: number; backend: string; batchSize: number; trainCount: number; kernelThreads?: number },
+): WorkerPlan {
   const auto = requested === undefined || requested === 'auto';
-  const asked = auto ? Math.max(1, Math.floor(env.cores)) : requested;
+  const kernelThreads = Math.max(1, env.kernelThreads ?? 1);
+  // Kernel threads (XP_WASM_THREADS) already spread this thread's kernels over that many cores.
+  const asked = auto ? Math.max(1, Math.floor(env.cores / kernelThreads)) : requested;
   if (asked <= 1) return { workers: 1 };
   const what = auto ? `train.workers: auto (${asked} cores)` : `train.workers: ${asked}`;
   if (env.backend !== 'wasm') {
     return { workers: 1, note: `${what}: one thread, since data-parallel workers need the wasm backend (not ${env.backend})` };
   }
+  const shared = kernelThreads > 1 ? `; each worker computes on one thread (the ${kernelThreads} kernel threads serve this thread's evaluation)` : '';
   let workers = asked;
   let note: string | undefined;
   if (env.batchSize % asked !== 0) {
@@ -48,7 +54,7 @@ export function planWorkers(requested: WorkersSetting, env: { cores: number; bac
   if (remainder > 0 && remainder < workers) {
     return { workers: 1, note: `${what}: one thread, since the epoch's last batch (${remainder} images) has fewer rows than ${workers} workers` };
   }
-  return { workers, note };
+  return { workers, note: note ?? (shared ? `${what}${shared}` : undefined) };
 }
 
 interface TrainingStateMeta {

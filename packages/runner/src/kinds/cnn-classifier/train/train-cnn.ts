@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { cnnSpecOf, type ResolvedCnnSpec } from '@xp/core';
 import { batchesPerEpoch } from '@xp/data';
-import { fusedMultiplyAdd, selectBackend, winograd, type BackendRequest } from '@xp/engine';
+import { fusedMultiplyAdd, kernelThreads, selectBackend, winograd, type BackendRequest } from '@xp/engine';
 import type { RunContext, RunOutcome } from '../../types.ts';
 import { logRunPictures } from '../pictures.ts';
 import { autoBackendFor } from './auto-backend.ts';
@@ -68,15 +68,18 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     backend: backend.name,
     batchSize: settings.batchSize,
     trainCount: data.train.count,
+    kernelThreads: backend.name === 'wasm' ? kernelThreads() : 1,
   });
   const threaded = plan.workers >= (options.threadedFrom ?? 2);
-  const threads = threaded ? plan.workers * backend.threads : backend.threads;
+  // A data-parallel worker computes on one thread (kernel threads serve the main thread only).
+  const threads = threaded ? plan.workers : backend.threads;
   const tags: Record<string, string> = { backend: backend.name, 'xp.threads': String(threads) };
   if (threaded) tags['xp.workers'] = String(plan.workers);
   // Fused multiply-adds and Winograd's transforms round differently, so the same seed gives another
   // run: the run says so.
   if (backend.name === 'wasm' && fusedMultiplyAdd()) tags['xp.wasm.fma'] = 'true';
   if (backend.name === 'wasm' && winograd()) tags['xp.wasm.winograd'] = 'true';
+  if (backend.name === 'wasm' && !threaded && kernelThreads() > 1) tags['xp.wasm.kernelThreads'] = String(kernelThreads());
   await ctx.run.setTags(tags);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   log(`backend ${backend.name} (${plural(threads, 'thread')}${threaded ? `: data-parallel on ${plural(plan.workers, 'worker')}` : ''})`);
