@@ -4,13 +4,14 @@
  * convolution uses every core instead of one.
  *
  * A kernel describes its work as a *task*: a function over a range of independent items (images
- * of the batch) that reads and writes the heap only through the pointers in its plan, so any
- * thread can run any range. `parallelFor` splits the items into one contiguous range per thread,
- * hands the helpers theirs (the plan travels by `postMessage`, the go signal by `Atomics.notify`,
- * and helpers take the message synchronously with `receiveMessageOnPort`: they never return to
- * their event loop), runs the first range itself and waits for the rest. A task whose items each
- * compute their own outputs gives the same bits whatever the split; one that sums over items
- * (a filter gradient) keeps one partial sum per range, which the kernel adds up in range order.
+ * of the batch, chunks of tiles, groups of images) that reads and writes the heap only through
+ * the pointers in its plan, so any thread can run any item. `parallelFor` invites the helpers (the
+ * plan travels by `postMessage`, the go signal by `Atomics.notify`, and helpers take the message
+ * synchronously with `receiveMessageOnPort`: they never return to their event loop), then every
+ * thread that has joined takes items one at a time from a shared counter until none is left. A
+ * task whose items each compute their own outputs gives the same bits whichever thread took them;
+ * one that sums over items (a filter gradient) sums over fixed groups (`sumGroups`), one partial
+ * sum per group, which the kernel adds up in group order.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Wasm } from './util.ts';

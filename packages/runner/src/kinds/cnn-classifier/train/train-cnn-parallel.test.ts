@@ -119,6 +119,11 @@ describe('planWorkers', () => {
     // auto takes the most cores the batch divides into.
     expect(planWorkers('auto', { ...env, cores: 3 })).toEqual({ workers: 2, note: expect.stringMatching(/2 workers, since batch size 128 does not divide into 3/) });
   });
+  it('with kernel threads (XP_WASM_THREADS), auto leaves their cores to them', () => {
+    expect(planWorkers('auto', { ...env, kernelThreads: 2 })).toEqual({ workers: 1 });
+    expect(planWorkers('auto', { ...env, cores: 8, kernelThreads: 2 })).toEqual({ workers: 4, note: expect.stringMatching(/4 cores.*each worker computes on one thread \(the 2 kernel threads serve this thread's evaluation\)/) });
+    expect(planWorkers(2, { ...env, kernelThreads: 2 })).toEqual({ workers: 2, note: expect.stringMatching(/train.workers: 2; each worker computes on one thread/) });
+  });
 });
 
 describe('trainCnn on worker threads', () => {
