@@ -50,6 +50,14 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** An XP_* environment variable the engine reads holds a value it cannot use; `variable` names it. */
+export class EnvironmentVariableError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(message);
+    this.name = 'EnvironmentVariableError';
+  }
+}
+
 let selected: SelectedBackend | undefined;
 
 /** The backend chosen by the last `selectBackend`, if any. */
@@ -186,7 +194,7 @@ function kernelThreadsRequested(): number {
   if (value === undefined || value === '' || !isMainThread) return 1;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new Error(`XP_WASM_THREADS must be a whole number from 1 to 64 (threads the wasm kernels split their work over), got '${value}'`);
+    throw new EnvironmentVariableError('XP_WASM_THREADS', `XP_WASM_THREADS must be a whole number from 1 to 64 (threads the wasm kernels split their work over), got '${value}'`);
   }
   return n;
 }

@@ -51,6 +51,7 @@ export {
   webgpuGpuAdapter,
   AUTO_ORDER,
   BackendUnavailableError,
+  EnvironmentVariableError,
   type BackendRequest,
   type SelectedBackend,
 } from './backend.ts';

@@ -81,6 +81,11 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
       ctx.stderr(`xp: ${error.message}\n`);
       return 2;
     }
+    // @xp/engine's EnvironmentVariableError, matched by name: main.ts does not load the engine (start-up).
+    if ((error as Error).name === 'EnvironmentVariableError') {
+      ctx.stderr(`xp: ${(error as Error).message}\n`);
+      return 2;
+    }
     if (error instanceof TrackingError) {
       // A store that refuses or cannot answer: what it said, in one line (a stack says nothing more).
       ctx.stderr(`xp: ${error.message}\n`);
