@@ -32,6 +32,25 @@ describe('xp bench --json', () => {
   });
 });
 
+describe('xp bench --kernel-threads', () => {
+  it('times the step at each count of kernel threads, in the order given', () => {
+    const result = xp(['bench', SPEC, ...quick, '--kernel-threads', '1,2'], { env: { XP_WASM_THREADS: '' } });
+    expect(result.code, result.stderr).toBe(0);
+    const { timings } = JSON.parse(result.stdout) as { timings: { threads: number; msPerBatch: number }[] };
+    expect(timings.map((t) => t.threads)).toEqual([1, 2]);
+    for (const t of timings) expect(t.msPerBatch).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('refuses a count outside 1 to 64, and a backend other than wasm', () => {
+    const zero = xp(['bench', SPEC, '--kernel-threads', '1,0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/expected thread counts from 1 to 64, separated by commas/);
+    const cpu = xp(['bench', SPEC, '--backend', 'cpu', '--kernel-threads', '1,2']);
+    expect(cpu.code).toBe(2);
+    expect(cpu.stderr).toMatch(/--kernel-threads splits the wasm kernels; this bench runs on cpu \(add --backend wasm\)/);
+  }, 120_000);
+});
+
 describe('xp bench --profile', () => {
   it("lists a step's kernels by time, the convolutions' three kernels among them, scopes not counted twice", () => {
     const result = xp(['bench', SPEC, '--backend', 'wasm', '--warmup', '1', '--json', '--profile', '--set', 'train.batchSize=32']);
