@@ -7,7 +7,7 @@
  */
 import { backend_util, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { columnSums } from './simd.ts';
-import { defineTask, heapF32, kernelThreads, parallelFor } from './threads.ts';
+import { defineTask, heapF32, parallelFor } from './threads.ts';
 import { call, f32, type TensorInfo, type Wasm } from './util.ts';
 
 /** Channels per generated loop body (and per kernel-thread item, see `blocksFor`). */
@@ -30,12 +30,14 @@ function loop(inner: number, c0: number, cb: number): Loop {
 }
 
 /**
- * Blocks of at most BLOCK channels, at least as many as there are kernel threads while each keeps 4
- * channels: a channel's sum runs in the same order whatever block holds it, so the split does not
- * change the result.
+ * Blocks of at most BLOCK channels; the kernel threads share the blocks of a wider sum. A sum of 16
+ * channels or fewer stays one block on one thread: it reads memory at the speed of one core, and
+ * splitting it measured slower (the helper's wake-up and the tail cost more than the half it takes).
+ * A channel's sum runs in the same order whatever block holds it, so the split does not change the
+ * result.
  */
-function blocksFor(inner: number, threads: number): [number, number][] {
-  const count = Math.max(Math.ceil(inner / BLOCK), Math.min(threads, Math.floor(inner / 4)), 1);
+function blocksFor(inner: number): [number, number][] {
+  const count = Math.max(Math.ceil(inner / BLOCK), 1);
   // Even widths where the channels are even, for the SIMD column sums' channel pairs.
   const width = inner % 2 === 0 ? 2 * Math.ceil(inner / count / 2) : Math.ceil(inner / count);
   const blocks: [number, number][] = [];
@@ -83,7 +85,7 @@ function sum(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: { axis: nu
     f32(backend, out).fill(0);
     return out;
   }
-  const blocks = blocksFor(inner, kernelThreads(backend));
+  const blocks = blocksFor(inner);
   // Built before the views and pointers of the call are taken (building may grow the heap).
   if (inner % 2 === 0) for (const [, cb] of blocks) columnSums(backend, 4 * inner, cb);
   const plan: SumPlan = { x: backend.getMemoryOffset(x.dataId), size, inner, out: backend.getMemoryOffset(out.dataId), blocks };
