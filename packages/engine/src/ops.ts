@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { RELU_BN_BACKWARD, RELU_BN_FORWARD } from './wasm-kernels/relu-batch-norm.ts';
+import { SGD_MOMENTUM, type SgdMomentumAttrs } from './wasm-kernels/sgd.ts';
 
 export interface ReluBatchNormOptions {
   /** Added to the variance before the square root. Default 1e-5 (PyTorch's default). */
@@ -114,4 +115,51 @@ function fused(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: n
     return tracked;
   });
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+export interface SgdMomentumSettings {
+  lr: number;
+  /** 0: plain SGD (no velocities). */
+  momentum: number;
+  /** PyTorch's weight_decay: an L2 term added to the gradient. */
+  weightDecay: number;
+}
+
+/**
+ * PyTorch's SGD step for every variable at once: g ← g + wd·w; v ← m·v + g; w ← w − lr·v. Returns
+ * the new weights and velocities (the caller assigns them; `velocities` is empty without
+ * momentum). On `wasm` one kernel call does every variable (./wasm-kernels/sgd.ts) with the bits
+ * of the composition the other backends run.
+ */
+export function sgdMomentumUpdate(
+  weights: readonly tf.Tensor[],
+  velocities: readonly tf.Tensor[],
+  grads: readonly tf.Tensor[],
+  settings: SgdMomentumSettings,
+): { weights: tf.Tensor[]; velocities: tf.Tensor[] } {
+  const { lr, momentum, weightDecay } = settings;
+  if (tf.getBackend() === 'wasm' && tf.getKernel(SGD_MOMENTUM, 'wasm') !== undefined) {
+    const inputs: tf.NamedTensorMap = {};
+    weights.forEach((w, i) => {
+      inputs[`w${i}`] = w;
+      inputs[`g${i}`] = grads[i];
+      if (momentum > 0) inputs[`v${i}`] = velocities[i];
+    });
+    const attrs: SgdMomentumAttrs = { count: weights.length, lr, momentum, weightDecay };
+    const out = tf.engine().runKernel(SGD_MOMENTUM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const per = momentum > 0 ? 2 : 1;
+    return { weights: weights.map((_, i) => out[per * i]), velocities: momentum > 0 ? weights.map((_, i) => out[2 * i + 1]) : [] };
+  }
+  const newWeights: tf.Tensor[] = [];
+  const newVelocities: tf.Tensor[] = [];
+  weights.forEach((w, i) => {
+    const grad = weightDecay > 0 ? tf.add(grads[i], tf.mul(w, weightDecay)) : grads[i];
+    let step = grad;
+    if (momentum > 0) {
+      step = tf.add(tf.mul(velocities[i], momentum), grad);
+      newVelocities.push(step);
+    }
+    newWeights.push(tf.sub(w, tf.mul(step, lr)));
+  });
+  return { weights: newWeights, velocities: newVelocities };
 }

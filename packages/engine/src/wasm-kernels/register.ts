@@ -9,6 +9,7 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { conv2DConfig, fusedConv2DConfig } from './conv2d.ts';
 import { identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { sgdMomentumConfig } from './sgd.ts';
 import { sumConfig } from './sum.ts';
 import { reluBatchNormConfig, reluBatchNormGradConfig } from './relu-batch-norm.ts';
 
@@ -19,6 +20,7 @@ const replacements: tf.KernelConfig[] = [
   reluBatchNormGradConfig,
   maxPoolGradConfig,
   sumConfig,
+  sgdMomentumConfig,
   identityConfig,
   conv2DConfig,
   fusedConv2DConfig,

@@ -5,6 +5,7 @@
  * must restore by position in the model's weight list instead.
  */
 import * as tf from '@tensorflow/tfjs';
+import { sgdMomentumUpdate } from '@xp/engine';
 
 export type OptimizerName = 'sgd' | 'adam';
 
@@ -63,17 +64,13 @@ abstract class SlotOptimizer implements TrainOptimizer {
     }
   }
 
-  protected abstract update(index: number, grad: tf.Tensor, lr: number): void;
+  /** Updates every variable from its gradient (inside a tidy). */
+  protected abstract step(grads: readonly tf.Tensor[], lr: number): void;
 
   apply(grads: readonly tf.Tensor[], lr: number): void {
     if (grads.length !== this.variables.length) throw new Error(`expected ${this.variables.length} gradients, got ${grads.length}`);
     this.iterations += 1;
-    tf.tidy(() => {
-      grads.forEach((g, i) => {
-        const grad = this.weightDecay > 0 ? tf.add(g, tf.mul(this.variables[i], this.weightDecay)) : g;
-        this.update(i, grad, lr);
-      });
-    });
+    tf.tidy(() => this.step(grads, lr));
   }
 
   state(): OptimizerState {
@@ -112,15 +109,12 @@ class Sgd extends SlotOptimizer {
     this.momentum = settings.momentum;
   }
 
-  protected update(i: number, grad: tf.Tensor, lr: number): void {
-    let step = grad;
-    if (this.momentum > 0) {
-      const velocity = this.slots.get('momentum')![i];
-      // PyTorch starts the buffer at the first gradient; from zeros, m·0 + g gives the same.
-      step = tf.add(tf.mul(velocity, this.momentum), grad);
-      velocity.assign(step);
-    }
-    this.variables[i].assign(tf.sub(this.variables[i], tf.mul(step, lr)));
+  protected step(grads: readonly tf.Tensor[], lr: number): void {
+    // PyTorch starts the velocity at the first gradient; from zeros, m·0 + g gives the same.
+    const velocities = this.slots.get('momentum') ?? [];
+    const next = sgdMomentumUpdate(this.variables, velocities, grads, { lr, momentum: this.momentum, weightDecay: this.weightDecay });
+    next.velocities.forEach((v, i) => velocities[i].assign(v));
+    next.weights.forEach((w, i) => this.variables[i].assign(w));
   }
 }
 
@@ -138,7 +132,11 @@ class Adam extends SlotOptimizer {
     this.epsilon = settings.epsilon ?? 1e-8;
   }
 
-  protected update(i: number, grad: tf.Tensor, lr: number): void {
+  protected step(grads: readonly tf.Tensor[], lr: number): void {
+    grads.forEach((g, i) => this.update(i, this.weightDecay > 0 ? tf.add(g, tf.mul(this.variables[i], this.weightDecay)) : g, lr));
+  }
+
+  private update(i: number, grad: tf.Tensor, lr: number): void {
     const m = this.slots.get('m')![i];
     const v = this.slots.get('v')![i];
     m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(grad, 1 - this.beta1)));
