@@ -147,8 +147,9 @@ export function sgdMomentumUpdate(
     });
     const attrs: SgdMomentumAttrs = { count: weights.length, lr, momentum, weightDecay };
     const out = tf.engine().runKernel(SGD_MOMENTUM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    // The kernel's outputs, per variable: its new value, then (with momentum) its new velocity.
     const per = momentum > 0 ? 2 : 1;
-    return { weights: weights.map((_, i) => out[per * i]), velocities: momentum > 0 ? weights.map((_, i) => out[2 * i + 1]) : [] };
+    return { weights: weights.map((_, i) => out[per * i]), velocities: momentum > 0 ? weights.map((_, i) => out[per * i + 1]) : [] };
   }
   const newWeights: tf.Tensor[] = [];
   const newVelocities: tf.Tensor[] = [];
