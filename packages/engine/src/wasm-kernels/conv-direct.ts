@@ -5,8 +5,8 @@
  * copy of the input with zero borders, so the inner loop has no bounds checks.
  */
 import { backend_util } from '@tensorflow/tfjs-core';
-import { convRow, type ConvShape } from './simd.ts';
-import { defineTask, heapF32, parallelFor } from './threads.ts';
+import { convRow, heapMoves, type ConvShape } from './simd.ts';
+import { defineTask, parallelFor } from './threads.ts';
 import type { TensorInfo, Wasm } from './util.ts';
 import { winogradConv } from './winograd.ts';
 
@@ -57,7 +57,7 @@ export function directConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: Te
     if (fast) return fast;
   }
   const shape: ConvShape = { ci, co, fh, fw, sw: spec.strideW, relu: spec.relu, bias: bias !== null };
-  if (!convRow(backend, shape)) return null;
+  if (!convRow(backend, shape) || !heapMoves(backend)) return null;
   const padded = top || bottom || left || right ? backend.makeOutput([n, Hp, Wp, ci], 'float32') : x;
   const out = backend.makeOutput([n, spec.outH, spec.outW, co], 'float32');
   const plan: DirectConvPlan = {
@@ -98,16 +98,13 @@ const directConvTask = defineTask('directConv', (heap: Wasm, p: DirectConvPlan, 
   const row = convRow(heap, p.shape)!;
   const { ci, co } = p.shape;
   if (p.paddedBase) {
-    const mem = heapF32(heap);
-    const rowLen = p.W * ci;
-    const image = p.Hp * p.Wp * ci;
+    const moves = heapMoves(heap)!;
+    const rowBytes = p.W * ci * 4;
+    const image = p.Hp * p.Wp * ci * 4;
     for (let b = from; b < to; b++) {
-      const dst = mem.subarray(p.paddedBase / 4 + b * image, p.paddedBase / 4 + (b + 1) * image);
-      dst.fill(0);
-      for (let y = 0; y < p.H; y++) {
-        const s = p.xBase / 4 + (b * p.H + y) * rowLen;
-        dst.set(mem.subarray(s, s + rowLen), ((y + p.top) * p.Wp + p.left) * ci);
-      }
+      const dst = p.paddedBase + b * image;
+      moves.zero(dst, image);
+      moves.copyRows(p.xBase + b * p.H * rowBytes, dst + (p.top * p.Wp + p.left) * ci * 4, p.H, rowBytes, p.Wp * ci * 4, rowBytes);
     }
   }
   const inBase = p.paddedBase || p.xBase;

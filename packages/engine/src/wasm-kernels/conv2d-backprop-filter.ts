@@ -16,7 +16,7 @@
  * transpose falls on the smaller tensor; both were 0–10 % slower.
  */
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { filterGradRow } from './simd.ts';
+import { filterGradRow, heapMoves } from './simd.ts';
 import { defineTask, groupStart, heapF32, kernelThreads, parallelFor, sumGroups } from './threads.ts';
 import { call, dispose, f32, xnnConv, type TensorInfo, type Wasm } from './util.ts';
 import { winogradFilterGrad } from './winograd.ts';
@@ -106,9 +106,14 @@ function direct(backend: Wasm, x: TensorInfo, dy: TensorInfo, info: backend_util
   };
   parallelFor(directFilterGradTask, backend, plan, groups);
   if (partials) {
-    const dw = f32(backend, out);
-    const rest = f32(backend, partials);
+    const moves = size % 4 === 0 ? heapMoves(backend) : null;
     for (let g = 0; g < groups - 1; g++) {
+      if (moves) {
+        moves.addInto(plan.sums[0], plan.sums[g + 1], size / 4);
+        continue;
+      }
+      const dw = f32(backend, out);
+      const rest = f32(backend, partials);
       for (let k = 0; k < size; k++) dw[k] += rest[g * size + k];
     }
     backend.disposeData(partials.dataId);

@@ -10,6 +10,7 @@ import { conv2DConfig, fusedConv2DConfig } from './conv2d.ts';
 import { identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { sgdMomentumConfig } from './sgd.ts';
+import { sliceConfig } from './slice.ts';
 import { sumConfig } from './sum.ts';
 import { reluBatchNormConfig, reluBatchNormGradConfig } from './relu-batch-norm.ts';
 
@@ -21,6 +22,7 @@ const replacements: tf.KernelConfig[] = [
   maxPoolGradConfig,
   sumConfig,
   sgdMomentumConfig,
+  sliceConfig,
   identityConfig,
   conv2DConfig,
   fusedConv2DConfig,

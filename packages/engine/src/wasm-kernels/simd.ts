@@ -846,3 +846,60 @@ export function columnSums(backend: Wasm, rowStride: number, channels: number): 
   const exports = instantiateOnHeap(backend, `cs:${rowStride}:${channels}`, () => buildColumnSums(rowStride, channels));
   return exports && (exports.sums as ColumnSums);
 }
+
+/**
+ * Bulk moves on the heap, for the kernels' staging: a typed array's `set`, `copyWithin` or `fill`
+ * on the shared heap goes a few bytes at a time (V8 cannot assume no other thread writes), and
+ * JavaScript loops over a shared Float32Array run several times slower than over an unshared one;
+ * memory.copy, memory.fill and f32x4.add do not.
+ */
+export interface HeapMoves {
+  /** `rows` times: `rowBytes` bytes from src to dst (a memmove), then src += srcStride, dst += dstStride. */
+  copyRows(src: number, dst: number, rows: number, srcStride: number, dstStride: number, rowBytes: number): void;
+  /** `bytes` zero bytes at dst. */
+  zero(dst: number, bytes: number): void;
+  /** dst[i] += src[i] for `vectors` × 4 float32s (each sum rounded as the scalar float32 addition rounds it). */
+  addInto(dst: number, src: number, vectors: number): void;
+}
+
+function buildHeapMoves(): Uint8Array<ArrayBuffer> {
+  const MEMORY_COPY = [0xfc, ...uleb(10), 0x00, 0x00];
+  const MEMORY_FILL = [0xfc, ...uleb(11), 0x00];
+  const loop = (counter: number, body: number[]) => [
+    0x02, 0x40, 0x03, 0x40,
+    ...get(counter), I32_EQZ, 0x0d, 1,
+    ...body,
+    ...get(counter), ...i32c(1), I32_SUB, ...set(counter),
+    0x0c, 0,
+    0x0b, 0x0b,
+  ];
+  const code = (locals: number[][], body: number[]) => {
+    const all = [...vec(locals), ...body, 0x0b];
+    return [...uleb(all.length), ...all];
+  };
+  return wasmModule([
+    {
+      name: 'copyRows', params: 6,
+      code: code([], loop(2, [
+        ...get(1), ...get(0), ...get(5), ...MEMORY_COPY,
+        ...get(0), ...get(3), I32_ADD, ...set(0),
+        ...get(1), ...get(4), I32_ADD, ...set(1),
+      ])),
+    },
+    { name: 'zero', params: 2, code: code([], [...get(0), ...i32c(0), ...get(1), ...MEMORY_FILL]) },
+    {
+      name: 'addInto', params: 3,
+      code: code([], loop(2, [
+        ...get(0), ...get(0), ...load(0), ...get(1), ...load(0), ...simd(F32X4_ADD), ...store(0),
+        ...get(0), ...i32c(16), I32_ADD, ...set(0),
+        ...get(1), ...i32c(16), I32_ADD, ...set(1),
+      ])),
+    },
+  ]);
+}
+
+/** The bulk moves on this backend's heap, or null where the backend does not expose its memory. */
+export function heapMoves(backend: Wasm): HeapMoves | null {
+  const exports = instantiateOnHeap(backend, 'heapMoves', buildHeapMoves);
+  return exports && (exports as unknown as HeapMoves);
+}

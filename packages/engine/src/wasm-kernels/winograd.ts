@@ -11,8 +11,8 @@
  * The sums run in another order and through other intermediate values than the direct kernel's,
  * so results change in the last bits: off unless asked for (`setWinograd`, XP_WASM_WINOGRAD=1).
  */
-import { convRow, filterGradRow, winogradGradOutputRow, winogradInputRow, winogradOutputRow } from './simd.ts';
-import { defineTask, groupStart, heapF32, kernelThreads, parallelFor, sumGroups } from './threads.ts';
+import { convRow, filterGradRow, heapMoves, winogradGradOutputRow, winogradInputRow, winogradOutputRow, type HeapMoves } from './simd.ts';
+import { defineTask, groupStart, kernelThreads, parallelFor, sumGroups } from './threads.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
 
 let enabled = false;
@@ -148,12 +148,10 @@ function allocateScratch(backend: Wasm, t: Tiling, ci: number, co: number, threa
     return region;
   });
   const uStart = threads * perThread;
-  const all = f32(backend, info);
+  const moves = heapMoves(backend)!;
   for (const region of regions) {
-    const at = (region.padded - base) / 4;
-    all.fill(0, at, at + size.padded);
-    const st = (region.staged - base) / 4;
-    all.fill(0, st, st + size.staged);
+    moves.zero(region.padded, 4 * size.padded);
+    moves.zero(region.staged, 4 * size.staged);
   }
   return {
     regions,
@@ -189,14 +187,11 @@ interface WinogradPlan {
 }
 
 /** Image b of x (NHWC at xBase) copied into one thread's padded image at the top-left padding. */
-function padImage(mem: Float32Array, p: WinogradPlan, region: Scratch, b: number): void {
-  const rowLen = p.W * p.ci;
-  const padded = region.padded / 4;
+function padImage(moves: HeapMoves, p: WinogradPlan, region: Scratch, b: number): void {
+  const rowBytes = p.W * p.ci * 4;
   // Rows and columns the input does not cover keep the zeros of the first fill.
-  for (let y = 0; y < p.H; y++) {
-    const s = p.xBase / 4 + (b * p.H + y) * rowLen;
-    mem.set(mem.subarray(s, s + rowLen), padded + ((y + p.pads.top) * p.t.Wp + p.pads.left) * p.ci);
-  }
+  const at = region.padded + (p.pads.top * p.t.Wp + p.pads.left) * p.ci * 4;
+  moves.copyRows(p.xBase + b * p.H * rowBytes, at, p.H, rowBytes, p.t.Wp * p.ci * 4, rowBytes);
 }
 
 
@@ -213,7 +208,7 @@ export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: 
   if (!t) return null;
   const { outH, outW } = spec;
   const product = convRow(backend, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false });
-  if (!winogradInputRow(backend, ci, t.Wp, t.span * ci * 4) || !winogradOutputRow(backend, co, t.whole ? outW : t.OW, t.span * co * 4, bias !== null, spec.relu) || !product) return null;
+  if (!heapMoves(backend) || !winogradInputRow(backend, ci, t.Wp, t.span * ci * 4) || !winogradOutputRow(backend, co, t.whole ? outW : t.OW, t.span * co * 4, bias !== null, spec.relu) || !product) return null;
 
   const out = backend.makeOutput([n, outH, outW, co], 'float32');
   const scratch = allocateScratch(backend, t, ci, co, threads, 1);
@@ -238,15 +233,15 @@ const winogradConvTask = defineTask('winogradConv', (heap: Wasm, p: WinogradPlan
   const inputRow = winogradInputRow(heap, ci, Wp, span * ci * 4)!;
   const outputRow = winogradOutputRow(heap, co, whole ? outW : OW, span * co * 4, p.bias, p.relu)!;
   const product = convRow(heap, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false })!;
+  const moves = heapMoves(heap)!;
   const region = p.scratch[part];
   const uPtr = p.u[0];
-  const mem = heapF32(heap);
   const outRow = outW * co;
   const targetRow = whole ? outRow : OW * co;
   for (let b0 = from; b0 < to; b0 += chunk) {
     const images = Math.min(chunk, to - b0);
     for (let i = 0; i < images; i++) {
-      padImage(mem, p, region, b0 + i);
+      padImage(moves, p, region, b0 + i);
       for (let ty = 0; ty < tilesH; ty++) inputRow(region.padded + 2 * ty * Wp * ci * 4, region.v + (i * tiles + ty * tilesW) * ci * 4, tilesW);
     }
     for (let xi = 0; xi < 16; xi++) {
@@ -256,12 +251,7 @@ const winogradConvTask = defineTask('winogradConv', (heap: Wasm, p: WinogradPlan
       const b = b0 + i;
       const target = whole ? p.yBase + b * outH * outRow * 4 : region.staged;
       for (let ty = 0; ty < tilesH; ty++) outputRow(region.m + (i * tiles + ty * tilesW) * co * 4, target + 2 * ty * targetRow * 4, tilesW, p.biasBase);
-      if (!whole) {
-        for (let y = 0; y < outH; y++) {
-          const s = region.staged / 4 + y * OW * co;
-          mem.set(mem.subarray(s, s + outRow), p.yBase / 4 + (b * outH + y) * outRow);
-        }
-      }
+      if (!whole) moves.copyRows(region.staged, p.yBase + b * outH * outRow * 4, outH, OW * co * 4, outRow * 4, outRow * 4);
     }
   }
 });
@@ -307,7 +297,7 @@ export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo,
   const t = tiling(x, [3, 3], co, spec, threads);
   if (!t) return null;
   const { outH, outW } = spec;
-  if (!winogradInputRow(backend, ci, t.Wp, t.span * ci * 4) || !winogradGradOutputRow(backend, co, t.OW, t.span * co * 4) || !filterGradRow(backend, ci, co)) return null;
+  if (!heapMoves(backend) || !winogradInputRow(backend, ci, t.Wp, t.span * ci * 4) || !winogradGradOutputRow(backend, co, t.OW, t.span * co * 4) || !filterGradRow(backend, ci, co)) return null;
 
   const out = backend.makeOutput([3, 3, ci, co], 'float32');
   const groups = sumGroups(n, threads);
@@ -320,12 +310,9 @@ export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo,
   };
   parallelFor(winogradFilterGradTask, backend, plan, groups);
   // Each group's dU, added in group order (one group: its sum as it is).
-  const du = scratch.uView(0);
-  for (let g = 1; g < groups; g++) {
-    const partial = scratch.uView(g);
-    for (let k = 0; k < du.length; k++) du[k] += partial[k];
-  }
-  untransformFilterGrad(du, f32(backend, out), ci, co);
+  const moves = heapMoves(backend)!;
+  for (let g = 1; g < groups; g++) moves.addInto(scratch.u[0], scratch.u[g], 4 * ci * co);
+  untransformFilterGrad(scratch.uView(0), f32(backend, out), ci, co);
   scratch.free();
   return out;
 }
@@ -343,23 +330,18 @@ function winogradFilterGradGroup(heap: Wasm, p: WinogradPlan, g: number, part: n
   const inputRow = winogradInputRow(heap, ci, Wp, span * ci * 4)!;
   const gradRow = winogradGradOutputRow(heap, co, OW, span * co * 4)!;
   const product = filterGradRow(heap, ci, co)!;
+  const moves = heapMoves(heap)!;
   const region = p.scratch[part];
-  const mem = heapF32(heap);
   const dyRow = outW * co;
   const du = p.u[g];
-  mem.fill(0, du / 4, du / 4 + 16 * ci * co);
+  moves.zero(du, 16 * ci * co * 4);
   for (let b0 = from; b0 < to; b0 += chunk) {
     const images = Math.min(chunk, to - b0);
     for (let i = 0; i < images; i++) {
       const b = b0 + i;
-      padImage(mem, p, region, b);
+      padImage(moves, p, region, b);
       for (let ty = 0; ty < tilesH; ty++) inputRow(region.padded + 2 * ty * Wp * ci * 4, region.v + (i * tiles + ty * tilesW) * ci * 4, tilesW);
-      if (!whole) {
-        for (let y = 0; y < outH; y++) {
-          const s = p.yBase / 4 + (b * outH + y) * dyRow;
-          mem.set(mem.subarray(s, s + dyRow), region.staged / 4 + y * OW * co);
-        }
-      }
+      if (!whole) moves.copyRows(p.yBase + b * outH * dyRow * 4, region.staged, outH, dyRow * 4, OW * co * 4, dyRow * 4);
       const from = whole ? p.yBase + b * outH * dyRow * 4 : region.staged;
       for (let ty = 0; ty < tilesH; ty++) gradRow(from + 2 * ty * OW * co * 4, region.m + (i * tiles + ty * tilesW) * co * 4, tilesW);
     }
