@@ -8,3 +8,4 @@ import './winograd.ts';
 import './relu-batch-norm.ts';
 import './sum.ts';
 import './max-pool-grad.ts';
+import './batch-norm.ts';

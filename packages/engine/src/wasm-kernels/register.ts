@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { captureStock } from './util.ts';
+import { fusedBatchNormConfig } from './batch-norm.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { conv2DConfig, fusedConv2DConfig } from './conv2d.ts';
@@ -23,6 +24,7 @@ const replacements: tf.KernelConfig[] = [
   sumConfig,
   sgdMomentumConfig,
   sliceConfig,
+  fusedBatchNormConfig,
   identityConfig,
   conv2DConfig,
   fusedConv2DConfig,

@@ -19,6 +19,11 @@ export interface SimdLoops {
   gradStats(x: number, dy: number, n: number, mean: number, u: number, w: number): void;
   /** dx = (g[c]·dy + p[c]·x + q[c]), zeroed where x ≤ 0 when the op has a ReLU. */
   grad(x: number, dy: number, dx: number, n: number, g: number, p: number, q: number): void;
+  /**
+   * Inference: y = offset[c] + ((a − mean[c]) · scale[c]) / factor[c], each operation rounded to
+   * float32 in this order, as tfjs-backend-wasm's scalar FusedBatchNorm computes it.
+   */
+  infer(x: number, y: number, n: number, mean: number, scale: number, factor: number, offset: number): void;
 }
 
 const I32 = 0x7f;
@@ -67,6 +72,7 @@ const V128_AND = 0x4e;
 const F32X4_ADD = 0xe4;
 const F32X4_SUB = 0xe5;
 const F32X4_MUL = 0xe6;
+const F32X4_DIV = 0xe7;
 const F32X4_MAX = 0xe9;
 const I32_ADD = 0x6a;
 const I32_MUL = 0x6c;
@@ -262,8 +268,19 @@ function build(channels: number, relu: boolean): Uint8Array<ArrayBuffer> {
       ...store(16 * k),
     ], V, [0, 1, 2], []);
 
-  const names = ['stats', 'normalize', 'gradStats', 'grad'];
-  return wasmModule([stats, normalize, gradStats, grad].map((f, i) => ({ name: names[i], ...f })));
+  // infer(x, y, n, mean, scale, factor, offset): m_k, s_k, f_k, o_k.
+  const iL = vloc(7);
+  const infer = fn(7, 2, 4 * V, B,
+    Array.from({ length: V }, (_, k) => [3, 4, 5, 6].flatMap((param, i) => [...get(param), ...load(16 * k), ...set(iL(i * V + k))])).flat(),
+    (k) => [
+      ...get(1),
+      ...get(0), ...load(16 * k), ...act, ...get(iL(k)), ...simd(F32X4_SUB), ...get(iL(V + k)), ...simd(F32X4_MUL),
+      ...get(iL(2 * V + k)), ...simd(F32X4_DIV), ...get(iL(3 * V + k)), ...simd(F32X4_ADD),
+      ...store(16 * k),
+    ], V, [0, 1], []);
+
+  const names = ['stats', 'normalize', 'gradStats', 'grad', 'infer'];
+  return wasmModule([stats, normalize, gradStats, grad, infer].map((f, i) => ({ name: names[i], ...f })));
 }
 
 /** SIMD loops for `channels` (a multiple of 4) bound to this backend's heap. */

@@ -110,6 +110,20 @@ describe('kernel threads', () => {
     expect(two[1]).toEqual(one[1]);
   });
 
+  it('inference batch norm (FusedBatchNorm) gives one thread\'s bits on two', async () => {
+    const c: EquivalenceCase = {
+      suite: 'batchNorm', name: 'inference', tolerance: 0,
+      run: () => {
+        const x = tf.randomNormal([4, 40, 40, 32], 0, 1, 'float32', 3);
+        const stat = (seed: number) => tf.randomUniform([32], 0.5, 2, 'float32', seed);
+        return [tf.batchNorm(x, stat(4), stat(5), stat(6), stat(7), 1e-5)];
+      },
+    };
+    const one = await on(1, c);
+    const two = await on(2, c);
+    expect(two[0]).toEqual(one[0]);
+  });
+
   it("reports a helper's failure on the calling thread, and keeps working", () => {
     // Defined here only: the helper does not know the task, so it fails as soon as it joins. The
     // caller's items wait long enough for it to join.
