@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.ts';
 import { Collective, setActiveCollective } from './collective.ts';
-import { batchSlice, type DataParallelTask, type WorkerInit, type WorkerRequest } from './parallel.ts';
+import { batchSlice, evaluationBatches, type DataParallelTask, type WorkerInit, type WorkerRequest } from './parallel.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -91,6 +91,26 @@ async function main(): Promise<void> {
           if (!task.exportState) throw new Error('the data-parallel task has no exportState()');
           port.postMessage({ type: 'state', state: task.exportState() });
           return;
+        case 'evaluate': {
+          if (!task.evaluate) throw new Error('the data-parallel task has no evaluate()');
+          const xs = new Float32Array(m.x);
+          const ys = new Float32Array(m.y);
+          const { first, last } = evaluationBatches(init.rank, init.size, Math.ceil(m.rows / m.batchSize));
+          const sums: number[][] = [];
+          for (let b = first; b < last; b++) {
+            const lo = b * m.batchSize;
+            const n = Math.min(m.batchSize, m.rows - lo);
+            const x = tf.tensor(xs.slice(lo * xSize, (lo + n) * xSize), [n, ...init.xShape]);
+            const y = tf.tensor(ys.slice(lo * ySize, (lo + n) * ySize), [n, ...init.yShape]);
+            try {
+              sums.push(task.evaluate(x, y));
+            } finally {
+              tf.dispose([x, y]);
+            }
+          }
+          port.postMessage({ type: 'evaluated', sums });
+          return;
+        }
         case 'import':
           if (!task.importState) throw new Error('the data-parallel task has no importState()');
           task.importState(m.state);

@@ -50,6 +50,8 @@ export interface DataParallelTask {
   exportState?(): TaskState;
   /** Replaces this copy's state with an exported one (every worker gets the same). */
   importState?(state: TaskState): void;
+  /** Inference on a batch of a whole set (no gradients, no collective): sums over its rows, e.g. loss sum and correct count. */
+  evaluate?(x: tf.Tensor, y: tf.Tensor): number[];
 }
 
 export interface DataParallelOptions {
@@ -86,6 +88,13 @@ export interface DataParallelTrainer {
   exportState(): Promise<TaskState>;
   /** Every worker's `importState(state)`. */
   importState(state: TaskState): Promise<void>;
+  /**
+   * The task's `evaluate` on every batch of a whole set (rows × example size, labels alike), the
+   * batches split over the workers in contiguous runs; resolves to each batch's sums in batch order,
+   * so a caller that adds them up in that order gets what one thread gets. The set is copied once
+   * into memory the workers share (per `x` array, while it lives).
+   */
+  evaluate(set: { x: Float32Array; y: Float32Array }, batchSize: number): Promise<number[][]>;
   close(): Promise<void>;
 }
 
@@ -108,7 +117,8 @@ export type WorkerRequest =
   | { type: 'step'; rows: number; lr?: number }
   | { type: 'weights' }
   | { type: 'export' }
-  | { type: 'import'; state: TaskState };
+  | { type: 'import'; state: TaskState }
+  | { type: 'evaluate'; x: SharedArrayBuffer; y: SharedArrayBuffer; rows: number; batchSize: number };
 
 type Reply =
   | { type: 'ready' }
@@ -116,7 +126,20 @@ type Reply =
   | { type: 'weights'; values: Float32Array[] }
   | { type: 'state'; state: TaskState }
   | { type: 'imported' }
+  | { type: 'evaluated'; sums: number[][] }
   | { type: 'error'; message: string };
+
+/** The batches [first, last) of `batches` that rank `rank` of `size` evaluates. */
+export function evaluationBatches(rank: number, size: number, batches: number): { first: number; last: number } {
+  return { first: Math.floor((rank * batches) / size), last: Math.floor(((rank + 1) * batches) / size) };
+}
+
+/** A copy of `values` in memory every worker can read. */
+function sharedCopy(values: Float32Array): SharedArrayBuffer {
+  const shared = new SharedArrayBuffer(values.byteLength);
+  new Float32Array(shared).set(values);
+  return shared;
+}
 
 /** Rank `rank`'s rows of a batch of `total` split `size` ways as evenly as possible. */
 export function batchSlice(rank: number, size: number, total: number): BatchSlice {
@@ -174,6 +197,7 @@ export async function createDataParallelTrainer(opts: DataParallelOptions): Prom
 
   await expect(threads.map(next));
 
+  const sharedSets = new WeakMap<Float32Array, { x: SharedArrayBuffer; y: SharedArrayBuffer; labels: Float32Array }>();
   let busy = false;
   /** Sends `request` to the given workers and waits for all their replies; one exchange at a time. */
   const ask = async (request: WorkerRequest, to: Worker[] = threads): Promise<Reply[]> => {
@@ -209,6 +233,20 @@ export async function createDataParallelTrainer(opts: DataParallelOptions): Prom
     },
     async importState(state: TaskState): Promise<void> {
       await ask({ type: 'import', state });
+    },
+    async evaluate(set: { x: Float32Array; y: Float32Array }, evalBatch: number): Promise<number[][]> {
+      const rows = set.x.length / xSize;
+      if (!Number.isInteger(rows) || set.y.length !== rows * ySize) {
+        throw new Error(`evaluate expects whole rows of ${xSize} inputs and ${ySize} labels; got ${set.x.length} inputs and ${set.y.length} labels`);
+      }
+      if (!Number.isInteger(evalBatch) || evalBatch < 1) throw new Error(`evaluation batch size must be a positive integer, got ${evalBatch}`);
+      let copy = sharedSets.get(set.x);
+      if (!copy || copy.labels !== set.y) {
+        copy = { x: sharedCopy(set.x), y: sharedCopy(set.y), labels: set.y };
+        sharedSets.set(set.x, copy);
+      }
+      const replies = await ask({ type: 'evaluate', x: copy.x, y: copy.y, rows, batchSize: evalBatch });
+      return replies.flatMap((r) => (r as { sums: number[][] }).sums);
     },
     async close(): Promise<void> {
       await Promise.all(threads.map((w) => w.terminate()));

@@ -21,17 +21,39 @@ export interface Evaluation {
   predictions?: Predictions;
 }
 
+/** Somewhere else that runs `batchScores` on every batch of a set, in batch order (data-parallel workers). */
+export interface BatchEvaluator {
+  evaluate(set: ImageSet, batchSize: number): Promise<number[][]>;
+}
+
 export interface EvaluateOptions {
   /** Also return every image's predicted class and its probability (for confusion matrices, worst errors). */
   predictions?: boolean;
+  /** Evaluate there instead of on this thread (not with `predictions`); the totals are the same to the bit. */
+  on?: BatchEvaluator;
 }
 
 /** Large batches: inference keeps no activations for a backward pass, so memory allows it. */
-const EVAL_BATCH = 1000;
+export const EVAL_BATCH = 1000;
+
+/** A batch's loss sum and correct count in inference mode: what every evaluation adds up, batch by batch. */
+export function batchScores(model: tf.LayersModel, x: tf.Tensor4D, labels: tf.Tensor1D): [number, number] {
+  return tf.tidy(() => {
+    const output = model.apply(x, { training: false }) as tf.Tensor2D;
+    return [nllLossSum(output, labels).dataSync()[0], correctCount(output, labels).dataSync()[0]];
+  });
+}
 
 export async function evaluate(model: tf.LayersModel, set: ImageSet, options: EvaluateOptions = {}): Promise<Evaluation> {
   let lossSum = 0;
   let correct = 0;
+  if (options.on && !options.predictions) {
+    for (const [loss, right] of await options.on.evaluate(set, EVAL_BATCH)) {
+      lossSum += loss;
+      correct += right;
+    }
+    return { loss: lossSum / set.count, correct, count: set.count, accuracy: correct / set.count };
+  }
   const predictions: Predictions | undefined = options.predictions
     ? { predicted: new Uint8Array(set.count), confidence: new Float32Array(set.count) }
     : undefined;

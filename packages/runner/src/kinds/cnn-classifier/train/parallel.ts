@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedCnnSpec } from '@xp/core';
+import type { ImageSet } from '@xp/data';
 import { createDataParallelTrainer, type DataParallelTrainer, type TaskState } from '@xp/engine';
 import { setTrainingStep } from './fused-layers.ts';
 import type { OptimizerName, TrainOptimizer } from './optimizer.ts';
@@ -116,7 +117,18 @@ export interface DataParallelRun {
   push(model: tf.LayersModel, optimizer: TrainOptimizer): Promise<void>;
   /** Copies the workers' state into `model` and `optimizer` (evaluation, checkpoints). */
   pull(model: tf.LayersModel, optimizer: TrainOptimizer): Promise<void>;
+  /** Every batch's loss sum and correct count on the workers' copies, in batch order (./evaluate.ts `batchScores`). */
+  evaluate(set: ImageSet, batchSize: number): Promise<number[][]>;
   close(): Promise<void>;
+}
+
+const floatLabels = new WeakMap<Uint8Array, Float32Array>();
+
+/** The set's labels as the workers' float rows (made once per set). */
+function labelsAsFloats(set: ImageSet): Float32Array {
+  let labels = floatLabels.get(set.labels);
+  if (!labels) floatLabels.set(set.labels, (labels = Float32Array.from(set.labels)));
+  return labels;
 }
 
 export async function startDataParallel(
@@ -137,6 +149,7 @@ export async function startDataParallel(
     step: (x, labels, lr) => trainer.step(x.dataSync() as Float32Array, Float32Array.from(labels.dataSync()), { lr }),
     push: (model, optimizer) => trainer.importState(exportTrainingState(model, optimizer)),
     pull: async (model, optimizer) => importTrainingState(model, optimizer, await trainer.exportState()),
+    evaluate: (set, batchSize) => trainer.evaluate({ x: set.images, y: labelsAsFloats(set) }, batchSize),
     close: () => trainer.close(),
   };
 }

@@ -11,7 +11,11 @@ import { resolveSpecValue, type ExperimentSpec, type ResolvedSpec } from '@xp/co
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MetricPoint, TrackedRun } from '@xp/tracking';
 import type { RunContext } from '../../types.ts';
-import { planWorkers } from './parallel.ts';
+import type { ResolvedCnnSpec } from '@xp/core';
+import type { ImageSet } from '@xp/data';
+import { evaluate } from './evaluate.ts';
+import { buildTrainingSetup } from './model.ts';
+import { planWorkers, startDataParallel } from './parallel.ts';
 import { trainCnn, type TrainCnnOptions } from './train-cnn.ts';
 
 /** 147 images in batches of 32: four whole batches and a last one of 19 (9 + 10 rows on 2 workers). */
@@ -185,4 +189,27 @@ describe('a resumed run ends exactly where an uninterrupted one does', () => {
     expect(resumed.metrics).toEqual(straight.outcome.metrics);
     expect(curves(second.metrics)).toEqual(curves(straight.metrics));
   }, 600_000);
+});
+
+describe('evaluation on two workers', () => {
+  it('gives the single-thread totals to the bit, the batches split over the workers', async () => {
+    const spec = withTrain({ workers: 2 }) as ResolvedCnnSpec;
+    const setup = buildTrainingSetup(spec);
+    const parallel = await startDataParallel(spec, { workers: 2, batchSize: 32, imageShape: [28, 28, 1], maxParams: setup.model.countParams() });
+    try {
+      await parallel.push(setup.model, setup.optimizer);
+      // 2,345 images: batches of 1,000, 1,000 and 345, the first on one worker, the others on the second.
+      const count = 2345;
+      const images = new Float32Array(count * 784).map((_, i) => Math.sin(i * 0.37) * 1.5);
+      const labels = new Uint8Array(count).map((_, i) => (i * 7) % 10);
+      const set: ImageSet = { count, height: 28, width: 28, channels: 1, images, labels, background: 0 };
+      const here = await evaluate(setup.model, set);
+      const there = await evaluate(setup.model, set, { on: parallel });
+      expect(there).toEqual(here);
+      expect(here.correct).toBeGreaterThan(0);
+    } finally {
+      await parallel.close();
+      setup.dispose();
+    }
+  });
 });

@@ -134,11 +134,13 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
         return outcome('killed', `interrupted at ${where}`);
       }
 
-      const test = await evaluate(model, data.test);
+      // On the workers, where there are: their copies are this thread's after the pull.
+      const where = parallel ? { on: parallel } : {};
+      const test = await evaluate(model, data.test, where);
       log(formatEvaluation('Test', test));
       const record: EpochRecord = { epoch: epoch + 1, trainLoss: end.trainLoss, testLoss: test.loss, testAccuracy: test.accuracy, seconds: end.seconds, lr: epochLr };
       if (data.validation) {
-        const validation = await evaluate(model, data.validation);
+        const validation = await evaluate(model, data.validation, where);
         log(formatEvaluation('Validation', validation));
         record.valLoss = validation.loss;
         record.valAccuracy = validation.accuracy;
