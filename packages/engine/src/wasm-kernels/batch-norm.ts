@@ -10,7 +10,7 @@
  * Per-channel parameters over the last axis only; anything else goes to the stock kernel.
  */
 import { util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { simdLoops } from './simd.ts';
+import { simdLoops, type SimdLoops } from './simd.ts';
 import { defineTask, parallelFor } from './threads.ts';
 import { call, f32, type TensorInfo, type Wasm } from './util.ts';
 
@@ -28,14 +28,13 @@ interface InferPlan {
   params: number;
 }
 
-const inferTask = defineTask('batchNormInfer', (heap: Wasm, p: InferPlan, first: number, last: number) => {
-  const loops = simdLoops(heap, p.channels, false)!;
+const inferTask = defineTask('batchNormInfer', (_heap: Wasm, p: InferPlan, first: number, last: number, _part: number, loops: SimdLoops) => {
   const from = first * CHUNK_PIXELS;
   const to = Math.min(p.pixels, last * CHUNK_PIXELS);
   const bytes = 4 * p.channels;
   const param = (k: number) => p.params + k * bytes;
   loops.infer(p.x + from * bytes, p.y + from * bytes, to - from, param(0), param(1), param(2), param(3));
-});
+}, (heap, p) => simdLoops(heap, p.channels, false)!);
 
 function fusedBatchNorm(args: { inputs: Inputs; backend: Wasm; attrs: { varianceEpsilon: number } }): TensorInfo {
   const { inputs, backend, attrs } = args;

@@ -5,7 +5,7 @@
  * copy of the input with zero borders, so the inner loop has no bounds checks.
  */
 import { backend_util } from '@tensorflow/tfjs-core';
-import { convRow, heapMoves, type ConvShape } from './simd.ts';
+import { convRow, heapMoves, type ConvRow, type ConvShape, type HeapMoves } from './simd.ts';
 import { defineTask, parallelFor } from './threads.ts';
 import type { TensorInfo, Wasm } from './util.ts';
 import { winogradConv } from './winograd.ts';
@@ -94,11 +94,10 @@ interface DirectConvPlan {
 }
 
 /** Images [from, to): their zero-bordered copies, then every output row. */
-const directConvTask = defineTask('directConv', (heap: Wasm, p: DirectConvPlan, from: number, to: number) => {
-  const row = convRow(heap, p.shape)!;
+const directConvTask = defineTask('directConv', (heap: Wasm, p: DirectConvPlan, from: number, to: number, _part: number, tools: DirectConvTools) => {
+  const { row, moves } = tools;
   const { ci, co } = p.shape;
   if (p.paddedBase) {
-    const moves = heapMoves(heap)!;
     const rowBytes = p.W * ci * 4;
     const image = p.Hp * p.Wp * ci * 4;
     for (let b = from; b < to; b++) {
@@ -116,4 +115,9 @@ const directConvTask = defineTask('directConv', (heap: Wasm, p: DirectConvPlan, 
       row(inp, p.wBase, o, p.outW, inRow, p.biasBase);
     }
   }
-});
+}, (heap, p) => ({ row: convRow(heap, p.shape)!, moves: heapMoves(heap)! }));
+
+interface DirectConvTools {
+  row: ConvRow;
+  moves: HeapMoves;
+}

@@ -6,8 +6,8 @@
  * stride 2 (the usual pooling) run as WebAssembly SIMD, four channels at a time.
  */
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { maxPool2Row } from './simd.ts';
-import { defineTask, heapF32, parallelFor } from './threads.ts';
+import { heapMoves, maxPool2Row, type HeapMoves, type MaxPool2Row } from './simd.ts';
+import { defineTask, parallelFor } from './threads.ts';
 import { call, f32, type TensorInfo, type Wasm } from './util.ts';
 
 interface Attrs {
@@ -27,7 +27,7 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo; output
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  const simdRow = fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 ? maxPool2Row(backend, C) : null;
+  const simdRow = fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && heapMoves(backend) ? maxPool2Row(backend, C) : null;
   const dx = backend.makeOutput(input.shape, 'float32');
   if (simdRow) {
     const plan: MaxPool2Plan = {
@@ -81,18 +81,23 @@ interface MaxPool2Plan {
 }
 
 /** Images [from, to) of a 2×2/stride-2 max-pool gradient. */
-const maxPool2Task = defineTask('maxPool2Grad', (heap: Wasm, p: MaxPool2Plan, from: number, to: number) => {
+const maxPool2Task = defineTask('maxPool2Grad', (_heap: Wasm, p: MaxPool2Plan, from: number, to: number, _part: number, tools: MaxPool2Tools) => {
   const { H, W, C, OH, OW } = p;
-  const row = maxPool2Row(heap, C)!;
+  const { row, moves } = tools;
   // Windows tile the input without overlap; rows/columns left over by an odd size get 0.
-  heapF32(heap).fill(0, p.dx / 4 + from * H * W * C, p.dx / 4 + to * H * W * C);
+  moves.zero(p.dx + from * H * W * C * 4, (to - from) * H * W * C * 4);
   for (let b = from; b < to; b++) {
     for (let oy = 0; oy < OH; oy++) {
       const inRow = ((b * H + 2 * oy) * W) * C * 4;
       row(p.x + inRow, p.dy + ((b * OH + oy) * OW) * C * 4, p.dx + inRow, OW, W * C * 4);
     }
   }
-});
+}, (heap, p) => ({ row: maxPool2Row(heap, p.C)!, moves: heapMoves(heap)! }));
+
+interface MaxPool2Tools {
+  row: MaxPool2Row;
+  moves: HeapMoves;
+}
 
 export const maxPoolGradConfig: KernelConfig = {
   kernelName: 'MaxPoolGrad',

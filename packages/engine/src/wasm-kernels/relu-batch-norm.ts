@@ -16,7 +16,7 @@
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { activeCollective } from '../collective.ts';
-import { simdLoops } from './simd.ts';
+import { simdLoops, type SimdLoops } from './simd.ts';
 import { defineTask, parallelFor } from './threads.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
 
@@ -128,25 +128,25 @@ interface BnPlan {
   q: number;
 }
 
-const bnStatsTask = defineTask('bnStats', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
-  const simd = simdLoops(heap, pl.c, pl.relu)!;
+/** The SIMD loops a thread looks up once per batch-norm pass. */
+const loopsOf = (heap: Wasm, pl: BnPlan): SimdLoops => simdLoops(heap, pl.c, pl.relu)!;
+
+const bnStatsTask = defineTask('bnStats', (_heap: Wasm, pl: BnPlan, from: number, to: number, _part: number, simd: SimdLoops) => {
   const B = 4 * pl.c;
   for (let k = from; k < to; k++) {
     const at = pl.partials + 2 * k * B;
     simd.stats(pl.x + k * CHUNK * B, Math.min(CHUNK, pl.pixels - k * CHUNK), pl.center, at, at + B);
   }
-});
+}, loopsOf);
 
-const bnNormalizeTask = defineTask('bnNormalize', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
-  const simd = simdLoops(heap, pl.c, pl.relu)!;
+const bnNormalizeTask = defineTask('bnNormalize', (_heap: Wasm, pl: BnPlan, from: number, to: number, _part: number, simd: SimdLoops) => {
   for (let b = from; b < to; b++) {
     const params = pl.params + b * pl.paramStride;
     simd.normalize(pl.x + b * pl.plane * 4, pl.out + b * pl.plane * 4, pl.plane / pl.c, params, params + 4 * pl.c);
   }
-});
+}, loopsOf);
 
-const bnGradStatsTask = defineTask('bnGradStats', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
-  const simd = simdLoops(heap, pl.c, pl.relu)!;
+const bnGradStatsTask = defineTask('bnGradStats', (_heap: Wasm, pl: BnPlan, from: number, to: number, _part: number, simd: SimdLoops) => {
   const B = 4 * pl.c;
   const perImage = pl.plane / pl.c;
   const chunks = Math.ceil(perImage / CHUNK);
@@ -157,15 +157,14 @@ const bnGradStatsTask = defineTask('bnGradStats', (heap: Wasm, pl: BnPlan, from:
       simd.gradStats(pl.x + offset, pl.dy + offset, Math.min(CHUNK, perImage - j * CHUNK), pl.center, at, at + B);
     }
   }
-});
+}, loopsOf);
 
-const bnGradTask = defineTask('bnGrad', (heap: Wasm, pl: BnPlan, from: number, to: number) => {
-  const simd = simdLoops(heap, pl.c, pl.relu)!;
+const bnGradTask = defineTask('bnGrad', (_heap: Wasm, pl: BnPlan, from: number, to: number, _part: number, simd: SimdLoops) => {
   for (let b = from; b < to; b++) {
     const offset = b * pl.plane * 4;
     simd.grad(pl.x + offset, pl.dy + offset, pl.out + offset, pl.plane / pl.c, pl.params + b * pl.paramStride, pl.p, pl.q);
   }
-});
+}, loopsOf);
 
 /** A call's scratch on the heap: named float32 parts laid out one after another. */
 function scratchOf<K extends string>(backend: Wasm, sizes: Record<K, number>) {

@@ -16,27 +16,35 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Wasm } from './util.ts';
 
-/** Work over items [from, to) of a plan; `part` is the range's index (for per-range scratch). */
-export type TaskFn<P> = (heap: Wasm, plan: P, from: number, to: number, part: number) => void;
+/**
+ * Work over items [from, to) of a plan; `part` is the thread's index (for per-thread scratch);
+ * `tools` is what the task's `prepare` gave this thread for this request.
+ */
+export type TaskFn<P, T> = (heap: Wasm, plan: P, from: number, to: number, part: number, tools: T) => void;
 
-export interface Task<P> {
+export interface Task<P, T = undefined> {
   readonly name: string;
-  readonly run: TaskFn<P>;
+  readonly run: TaskFn<P, T>;
+  /**
+   * Once per thread and request, before its first item: the row kernels and other lookups every
+   * item needs (a lookup per item cost a few milliseconds a step, in string keys and maps).
+   */
+  readonly prepare?: (heap: Wasm, plan: P) => T;
 }
 
-const tasks = new Map<string, Task<never>>();
+const tasks = new Map<string, Task<never, never>>();
 
 /** Registers a task under `name`: the helpers find it by that name (the module defining it is loaded by ./kernel-tasks.ts). */
-export function defineTask<P>(name: string, run: TaskFn<P>): Task<P> {
-  const task = { name, run };
-  tasks.set(name, task as Task<never>);
+export function defineTask<P, T = undefined>(name: string, run: TaskFn<P, T>, prepare?: (heap: Wasm, plan: P) => T): Task<P, T> {
+  const task = { name, run, prepare };
+  tasks.set(name, task as unknown as Task<never, never>);
   return task;
 }
 
-export function taskNamed(name: string): Task<unknown> {
+export function taskNamed(name: string): Task<unknown, unknown> {
   const task = tasks.get(name);
   if (!task) throw new Error(`no kernel task named ${name}`);
-  return task as Task<unknown>;
+  return task as unknown as Task<unknown, unknown>;
 }
 
 /** Control words shared with one helper. */
@@ -129,11 +137,17 @@ export async function stopKernelThreads(): Promise<void> {
 }
 
 /** Items of the current request, one at a time, until none is left; shared by the caller and the helpers that joined. */
-export function drainItems<P>(task: Task<P>, heap: Wasm, plan: P, items: number, part: number, next: Int32Array): void {
+export function drainItems<P, T>(task: Task<P, T>, heap: Wasm, plan: P, items: number, part: number, next: Int32Array): void {
+  let tools: T | undefined;
+  let prepared = false;
   for (;;) {
     const i = Atomics.add(next, NEXT, 1);
     if (i >= items) return;
-    task.run(heap, plan, i, i + 1, part);
+    if (!prepared) {
+      tools = task.prepare?.(heap, plan);
+      prepared = true;
+    }
+    task.run(heap, plan, i, i + 1, part, tools as T);
   }
 }
 
@@ -151,10 +165,10 @@ function waitDone(h: Helper, request: number): void {
  * slower takes fewer; a helper that has not woken by the time the caller has taken the last item is
  * left out of this request (its ticket closed), so the caller never waits for a thread to wake.
  */
-export function parallelFor<P>(task: Task<P>, heap: Wasm, plan: P, count: number): void {
+export function parallelFor<P, T>(task: Task<P, T>, heap: Wasm, plan: P, count: number): void {
   const threads = Math.min(kernelThreads(heap), count);
   if (threads <= 1) {
-    task.run(heap, plan, 0, count, 0);
+    if (count > 0) task.run(heap, plan, 0, count, 0, task.prepare?.(heap, plan) as T);
     return;
   }
   const request = ++seq;

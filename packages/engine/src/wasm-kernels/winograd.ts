@@ -11,7 +11,10 @@
  * The sums run in another order and through other intermediate values than the direct kernel's,
  * so results change in the last bits: off unless asked for (`setWinograd`, XP_WASM_WINOGRAD=1).
  */
-import { convRow, filterGradRow, heapMoves, winogradGradOutputRow, winogradInputRow, winogradOutputRow, type HeapMoves } from './simd.ts';
+import {
+  convRow, filterGradRow, heapMoves, winogradGradOutputRow, winogradInputRow, winogradOutputRow,
+  type ConvRow, type FilterGradRow, type HeapMoves, type WinogradGradOutputRow, type WinogradInputRow, type WinogradOutputRow,
+} from './simd.ts';
 import { defineTask, groupStart, kernelThreads, parallelFor, sumGroups } from './threads.ts';
 import { f32, type TensorInfo, type Wasm } from './util.ts';
 
@@ -225,15 +228,12 @@ export function winogradConv(backend: Wasm, x: TensorInfo, w: TensorInfo, bias: 
 }
 
 /** Chunks [first, last) of a Winograd convolution's images on thread `part`'s scratch (the filter's U is the first region's). */
-const winogradConvTask = defineTask('winogradConv', (heap: Wasm, p: WinogradPlan, first: number, last: number, part: number) => {
+const winogradConvTask = defineTask('winogradConv', (heap: Wasm, p: WinogradPlan, first: number, last: number, part: number, tools: ConvTools) => {
   const from = first * p.t.chunk;
   const to = Math.min(p.n, last * p.t.chunk);
   const { ci, co, outH, outW, t } = p;
   const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
-  const inputRow = winogradInputRow(heap, ci, Wp, span * ci * 4)!;
-  const outputRow = winogradOutputRow(heap, co, whole ? outW : OW, span * co * 4, p.bias, p.relu)!;
-  const product = convRow(heap, { ci, co, fh: 1, fw: 1, sw: 1, relu: false, bias: false })!;
-  const moves = heapMoves(heap)!;
+  const { inputRow, outputRow, product, moves } = tools;
   const region = p.scratch[part];
   const uPtr = p.u[0];
   const outRow = outW * co;
@@ -254,7 +254,20 @@ const winogradConvTask = defineTask('winogradConv', (heap: Wasm, p: WinogradPlan
       if (!whole) moves.copyRows(region.staged, p.yBase + b * outH * outRow * 4, outH, OW * co * 4, outRow * 4, outRow * 4);
     }
   }
-});
+}, (heap, p) => ({
+  inputRow: winogradInputRow(heap, p.ci, p.t.Wp, p.t.span * p.ci * 4)!,
+  outputRow: winogradOutputRow(heap, p.co, p.t.whole ? p.outW : p.t.OW, p.t.span * p.co * 4, p.bias, p.relu)!,
+  product: convRow(heap, { ci: p.ci, co: p.co, fh: 1, fw: 1, sw: 1, relu: false, bias: false })!,
+  moves: heapMoves(heap)!,
+}));
+
+/** The row kernels a thread looks up once per Winograd convolution. */
+interface ConvTools {
+  inputRow: WinogradInputRow;
+  outputRow: WinogradOutputRow;
+  product: ConvRow;
+  moves: HeapMoves;
+}
 
 /**
  * dg[u][v][i][o] = Σ_a Σ_b G[a][u] dU[4a+b][i][o] G[b][v]: the transpose of `transformFilter`, taking
@@ -318,19 +331,29 @@ export function winogradFilterGrad(backend: Wasm, x: TensorInfo, dy: TensorInfo,
 }
 
 /** Groups [first, last) of a Winograd filter gradient's images, each summed into its own dU, on thread `part`'s scratch. */
-const winogradFilterGradTask = defineTask('winogradFilterGrad', (heap: Wasm, p: WinogradPlan, first: number, last: number, part: number) => {
-  for (let g = first; g < last; g++) winogradFilterGradGroup(heap, p, g, part);
-});
+const winogradFilterGradTask = defineTask('winogradFilterGrad', (heap: Wasm, p: WinogradPlan, first: number, last: number, part: number, tools: FilterGradTools) => {
+  for (let g = first; g < last; g++) winogradFilterGradGroup(p, g, part, tools);
+}, (heap, p) => ({
+  inputRow: winogradInputRow(heap, p.ci, p.t.Wp, p.t.span * p.ci * 4)!,
+  gradRow: winogradGradOutputRow(heap, p.co, p.t.OW, p.t.span * p.co * 4)!,
+  product: filterGradRow(heap, p.ci, p.co)!,
+  moves: heapMoves(heap)!,
+}));
 
-function winogradFilterGradGroup(heap: Wasm, p: WinogradPlan, g: number, part: number): void {
+/** The row kernels a thread looks up once per Winograd filter gradient. */
+interface FilterGradTools {
+  inputRow: WinogradInputRow;
+  gradRow: WinogradGradOutputRow;
+  product: FilterGradRow;
+  moves: HeapMoves;
+}
+
+function winogradFilterGradGroup(p: WinogradPlan, g: number, part: number, tools: FilterGradTools): void {
   const from = groupStart(p.n, p.groups, g);
   const to = groupStart(p.n, p.groups, g + 1);
   const { ci, co, outH, outW, t } = p;
   const { tilesH, tilesW, tiles, Wp, OW, whole, chunk, span } = t;
-  const inputRow = winogradInputRow(heap, ci, Wp, span * ci * 4)!;
-  const gradRow = winogradGradOutputRow(heap, co, OW, span * co * 4)!;
-  const product = filterGradRow(heap, ci, co)!;
-  const moves = heapMoves(heap)!;
+  const { inputRow, gradRow, product, moves } = tools;
   const region = p.scratch[part];
   const dyRow = outW * co;
   const du = p.u[g];
