@@ -103,7 +103,7 @@ async function main(): Promise<void> {
             const x = tf.tensor(xs.slice(lo * xSize, (lo + n) * xSize), [n, ...init.xShape]);
             const y = tf.tensor(ys.slice(lo * ySize, (lo + n) * ySize), [n, ...init.yShape]);
             try {
-              sums.push(task.evaluate(x, y));
+              sums.push(task.evaluate(x, y, m.args));
             } finally {
               tf.dispose([x, y]);
             }

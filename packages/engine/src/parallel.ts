@@ -50,8 +50,11 @@ export interface DataParallelTask {
   exportState?(): TaskState;
   /** Replaces this copy's state with an exported one (every worker gets the same). */
   importState?(state: TaskState): void;
-  /** Inference on a batch of a whole set (no gradients, no collective): sums over its rows, e.g. loss sum and correct count. */
-  evaluate?(x: tf.Tensor, y: tf.Tensor): number[];
+  /**
+   * Inference on a batch of a whole set (no gradients, no collective): the batch's results as
+   * numbers (e.g. loss sum, correct count, per-row predictions); `args` is `evaluate`'s.
+   */
+  evaluate?(x: tf.Tensor, y: tf.Tensor, args: unknown): number[];
 }
 
 export interface DataParallelOptions {
@@ -89,12 +92,12 @@ export interface DataParallelTrainer {
   /** Every worker's `importState(state)`. */
   importState(state: TaskState): Promise<void>;
   /**
-   * The task's `evaluate` on every batch of a whole set (rows × example size, labels alike), the
-   * batches split over the workers in contiguous runs; resolves to each batch's sums in batch order,
-   * so a caller that adds them up in that order gets what one thread gets. The set is copied once
-   * into memory the workers share (per `x` array, while it lives).
+   * The task's `evaluate(x, y, args)` on every batch of a whole set (rows × example size, labels
+   * alike), the batches split over the workers in contiguous runs; resolves to each batch's results
+   * in batch order, so a caller that adds them up in that order gets what one thread gets. The set
+   * is copied once into memory the workers share (per `x` array, while it lives).
    */
-  evaluate(set: { x: Float32Array; y: Float32Array }, batchSize: number): Promise<number[][]>;
+  evaluate(set: { x: Float32Array; y: Float32Array }, batchSize: number, args?: unknown): Promise<number[][]>;
   close(): Promise<void>;
 }
 
@@ -118,7 +121,7 @@ export type WorkerRequest =
   | { type: 'weights' }
   | { type: 'export' }
   | { type: 'import'; state: TaskState }
-  | { type: 'evaluate'; x: SharedArrayBuffer; y: SharedArrayBuffer; rows: number; batchSize: number };
+  | { type: 'evaluate'; x: SharedArrayBuffer; y: SharedArrayBuffer; rows: number; batchSize: number; args: unknown };
 
 type Reply =
   | { type: 'ready' }
@@ -234,7 +237,7 @@ export async function createDataParallelTrainer(opts: DataParallelOptions): Prom
     async importState(state: TaskState): Promise<void> {
       await ask({ type: 'import', state });
     },
-    async evaluate(set: { x: Float32Array; y: Float32Array }, evalBatch: number): Promise<number[][]> {
+    async evaluate(set: { x: Float32Array; y: Float32Array }, evalBatch: number, args?: unknown): Promise<number[][]> {
       const rows = set.x.length / xSize;
       if (!Number.isInteger(rows) || set.y.length !== rows * ySize) {
         throw new Error(`evaluate expects whole rows of ${xSize} inputs and ${ySize} labels; got ${set.x.length} inputs and ${set.y.length} labels`);
@@ -245,7 +248,7 @@ export async function createDataParallelTrainer(opts: DataParallelOptions): Prom
         copy = { x: sharedCopy(set.x), y: sharedCopy(set.y), labels: set.y };
         sharedSets.set(set.x, copy);
       }
-      const replies = await ask({ type: 'evaluate', x: copy.x, y: copy.y, rows, batchSize: evalBatch });
+      const replies = await ask({ type: 'evaluate', x: copy.x, y: copy.y, rows, batchSize: evalBatch, args });
       return replies.flatMap((r) => (r as { sums: number[][] }).sums);
     },
     async close(): Promise<void> {

@@ -22,7 +22,7 @@ import { stringify } from 'csv-stringify/sync';
 import { PNG } from 'pngjs';
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from './train/checkpoint.ts';
-import { evaluate, type Predictions } from './train/evaluate.ts';
+import { evaluate, type Evaluation, type Predictions } from './train/evaluate.ts';
 import { CHART_CONFIG, CHART_FONT, renderVegaLite, svgToPng, type RenderedChart } from '../charts.ts';
 import type { RunContext } from '../types.ts';
 
@@ -262,6 +262,8 @@ export interface RunPicturesInput {
   ctx: RunContext;
   model: tf.LayersModel;
   test: ImageSet;
+  /** The final weights' evaluation of `test` with predictions, where the run made one; else it is made here. */
+  evaluation?: Evaluation;
   history: readonly EpochRecord[];
   /** The run's artifacts (name → path); the pictures are added to it. */
   artifacts: Record<string, string>;
@@ -273,8 +275,8 @@ export interface RunPicturesInput {
 }
 
 /**
- * Draws the run's curves from its epoch history and, from one more evaluation of the test set with the
- * final weights, its confusion matrix and worst-misclassified images; writes them into the run's
+ * Draws the run's curves from its epoch history and, from the test set's evaluation with the final
+ * weights (the last epoch's, or one more), its confusion matrix and worst-misclassified images; writes them into the run's
  * artifact directory and logs them as artifacts. A picture that cannot be drawn is reported on the log
  * and does not fail the run.
  */
@@ -299,7 +301,7 @@ export async function logRunPictures(input: RunPicturesInput): Promise<void> {
       await save('accuracy-curves.png', accuracy.png);
     }
 
-    const evaluation = await evaluate(model, test, { predictions: true });
+    const evaluation = input.evaluation?.predictions ? input.evaluation : await evaluate(model, test, { predictions: true });
     const predictions = evaluation.predictions!;
     const counts = confusionMatrix(test.labels, predictions.predicted, input.classes);
     const percent = (evaluation.accuracy * 100).toFixed(2);

@@ -21,60 +21,77 @@ export interface Evaluation {
   predictions?: Predictions;
 }
 
-/** Somewhere else that runs `batchScores` on every batch of a set, in batch order (data-parallel workers). */
+/**
+ * Somewhere else that runs `batchScores` on every batch of a set and reads them (`readScores`),
+ * returning each batch's in batch order: the data-parallel workers.
+ */
 export interface BatchEvaluator {
-  evaluate(set: ImageSet, batchSize: number): Promise<number[][]>;
+  evaluate(set: ImageSet, batchSize: number, predictions: boolean): Promise<number[][]>;
 }
 
 export interface EvaluateOptions {
   /** Also return every image's predicted class and its probability (for confusion matrices, worst errors). */
   predictions?: boolean;
-  /** Evaluate there instead of on this thread (not with `predictions`); the totals are the same to the bit. */
+  /** Evaluate there instead of on this thread; the results are the same to the bit. */
   on?: BatchEvaluator;
 }
 
 /** Large batches: inference keeps no activations for a backward pass, so memory allows it. */
 export const EVAL_BATCH = 1000;
 
-/** A batch's loss sum and correct count in inference mode: what every evaluation adds up, batch by batch. */
-export function batchScores(model: tf.LayersModel, x: tf.Tensor4D, labels: tf.Tensor1D): [number, number] {
+/**
+ * A batch's loss sum and correct count in inference mode, then, with `predictions`, each image's
+ * predicted class and its probability: what every evaluation reads, batch by batch.
+ */
+export function batchScores(model: tf.LayersModel, x: tf.Tensor4D, labels: tf.Tensor1D, predictions: boolean): tf.Tensor[] {
   return tf.tidy(() => {
     const output = model.apply(x, { training: false }) as tf.Tensor2D;
-    return [nllLossSum(output, labels).dataSync()[0], correctCount(output, labels).dataSync()[0]];
+    const scores: tf.Tensor[] = [nllLossSum(output, labels), correctCount(output, labels)];
+    // log-softmax is idempotent, so this is right whether the model ends in log-softmax or not.
+    if (predictions) scores.push(tf.argMax(output, 1), tf.exp(tf.max(tf.logSoftmax(output), 1)));
+    return scores;
   });
+}
+
+/** `batchScores` as one row of numbers, [loss sum, correct, predicted…, confidence…], read synchronously (workers run wasm). */
+export function readScores(scores: tf.Tensor[]): number[] {
+  try {
+    return scores.flatMap((t) => Array.from(t.dataSync()));
+  } finally {
+    tf.dispose(scores);
+  }
 }
 
 export async function evaluate(model: tf.LayersModel, set: ImageSet, options: EvaluateOptions = {}): Promise<Evaluation> {
   let lossSum = 0;
   let correct = 0;
-  if (options.on && !options.predictions) {
-    for (const [loss, right] of await options.on.evaluate(set, EVAL_BATCH)) {
-      lossSum += loss;
-      correct += right;
-    }
-    return { loss: lossSum / set.count, correct, count: set.count, accuracy: correct / set.count };
-  }
   const predictions: Predictions | undefined = options.predictions
     ? { predicted: new Uint8Array(set.count), confidence: new Float32Array(set.count) }
     : undefined;
-  for (const batch of epochBatches(set, 0, { batchSize: EVAL_BATCH, seed: 0, shuffle: false })) {
-    const [loss, right, predicted, confidence] = tf.tidy(() => {
-      const output = model.apply(batch.x, { training: false }) as tf.Tensor2D;
-      const scores: tf.Tensor[] = [nllLossSum(output, batch.y), correctCount(output, batch.y)];
-      if (predictions) {
-        // log-softmax is idempotent, so this is right whether the model ends in log-softmax or not.
-        scores.push(tf.argMax(output, 1), tf.exp(tf.max(tf.logSoftmax(output), 1)));
-      }
-      return scores;
-    });
-    lossSum += (await loss.data())[0];
-    correct += (await right.data())[0];
+  const add = (index: number, [loss, right, ...rows]: ArrayLike<number>[]): void => {
+    lossSum += loss[0];
+    correct += right[0];
     if (predictions) {
-      const offset = batch.index * EVAL_BATCH;
-      predictions.predicted.set(await predicted.data(), offset);
-      predictions.confidence.set(await confidence.data(), offset);
+      predictions.predicted.set(rows[0], index * EVAL_BATCH);
+      predictions.confidence.set(rows[1], index * EVAL_BATCH);
     }
-    tf.dispose([loss, right, predicted, confidence, batch.x, batch.y].filter((t) => t !== undefined));
+  };
+  if (options.on) {
+    const batches = await options.on.evaluate(set, EVAL_BATCH, predictions !== undefined);
+    batches.forEach((row, index) => {
+      const n = (row.length - 2) / 2;
+      add(index, [[row[0]], [row[1]], ...(predictions ? [row.slice(2, 2 + n), row.slice(2 + n)] : [])]);
+    });
+  } else {
+    for (const batch of epochBatches(set, 0, { batchSize: EVAL_BATCH, seed: 0, shuffle: false })) {
+      const scores = batchScores(model, batch.x, batch.y, predictions !== undefined);
+      try {
+        // Asynchronous reads: the webgpu backend cannot read synchronously in Node.
+        add(batch.index, await Promise.all(scores.map((t) => t.data())));
+      } finally {
+        tf.dispose([...scores, batch.x, batch.y]);
+      }
+    }
   }
   const result: Evaluation = { loss: lossSum / set.count, correct, count: set.count, accuracy: correct / set.count };
   if (predictions) result.predictions = predictions;

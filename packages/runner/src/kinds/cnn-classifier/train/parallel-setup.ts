@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataParallelTask } from '@xp/engine';
 import { withBatchSlice } from './fused-layers.ts';
-import { batchScores } from './evaluate.ts';
+import { batchScores, readScores } from './evaluate.ts';
 import { buildTrainingSetup } from './model.ts';
 import { exportTrainingState, importTrainingState, type ParallelSetupArgs } from './parallel.ts';
 import { trainableVariables, trainingLoss } from './step.ts';
@@ -21,7 +21,14 @@ export function setup(args: ParallelSetupArgs): DataParallelTask {
       if (lr === undefined) throw new Error('a cnn-classifier step needs its learning rate');
       optimizer.apply(grads, lr);
     },
-    evaluate: (x, y) => batchScores(model, x as tf.Tensor4D, tf.cast(y, 'int32') as tf.Tensor1D),
+    evaluate: (x, y, predictions) => {
+      const labels = tf.cast(y, 'int32') as tf.Tensor1D;
+      try {
+        return readScores(batchScores(model, x as tf.Tensor4D, labels, predictions === true));
+      } finally {
+        labels.dispose();
+      }
+    },
     exportState: () => exportTrainingState(model, optimizer),
     importState: (state) => importTrainingState(model, optimizer, state),
   };

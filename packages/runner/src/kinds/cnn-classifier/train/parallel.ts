@@ -117,8 +117,8 @@ export interface DataParallelRun {
   push(model: tf.LayersModel, optimizer: TrainOptimizer): Promise<void>;
   /** Copies the workers' state into `model` and `optimizer` (evaluation, checkpoints). */
   pull(model: tf.LayersModel, optimizer: TrainOptimizer): Promise<void>;
-  /** Every batch's loss sum and correct count on the workers' copies, in batch order (./evaluate.ts `batchScores`). */
-  evaluate(set: ImageSet, batchSize: number): Promise<number[][]>;
+  /** Every batch's scores on the workers' copies, in batch order (./evaluate.ts `batchScores`, `readScores`). */
+  evaluate(set: ImageSet, batchSize: number, predictions: boolean): Promise<number[][]>;
   close(): Promise<void>;
 }
 
@@ -149,7 +149,7 @@ export async function startDataParallel(
     step: (x, labels, lr) => trainer.step(x.dataSync() as Float32Array, Float32Array.from(labels.dataSync()), { lr }),
     push: (model, optimizer) => trainer.importState(exportTrainingState(model, optimizer)),
     pull: async (model, optimizer) => importTrainingState(model, optimizer, await trainer.exportState()),
-    evaluate: (set, batchSize) => trainer.evaluate({ x: set.images, y: labelsAsFloats(set) }, batchSize),
+    evaluate: (set, batchSize, predictions) => trainer.evaluate({ x: set.images, y: labelsAsFloats(set) }, batchSize, predictions),
     close: () => trainer.close(),
   };
 }

@@ -192,7 +192,7 @@ describe('a resumed run ends exactly where an uninterrupted one does', () => {
 });
 
 describe('evaluation on two workers', () => {
-  it('gives the single-thread totals to the bit, the batches split over the workers', async () => {
+  it('gives the single-thread totals and predictions to the bit, the batches split over the workers', async () => {
     const spec = withTrain({ workers: 2 }) as ResolvedCnnSpec;
     const setup = buildTrainingSetup(spec);
     const parallel = await startDataParallel(spec, { workers: 2, batchSize: 32, imageShape: [28, 28, 1], maxParams: setup.model.countParams() });
@@ -207,6 +207,11 @@ describe('evaluation on two workers', () => {
       const there = await evaluate(setup.model, set, { on: parallel });
       expect(there).toEqual(here);
       expect(here.correct).toBeGreaterThan(0);
+      // With every image's prediction (what the run's pictures draw), the same to the bit as well.
+      const detailed = await evaluate(setup.model, set, { on: parallel, predictions: true });
+      expect(detailed).toEqual(await evaluate(setup.model, set, { predictions: true }));
+      expect(detailed.loss).toBe(here.loss);
+      expect(new Set(detailed.predictions!.predicted).size).toBeGreaterThan(1);
     } finally {
       await parallel.close();
       setup.dispose();

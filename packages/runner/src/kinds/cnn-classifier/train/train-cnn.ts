@@ -23,7 +23,7 @@ import { CHECKPOINT_DIR, CHECKPOINT_FILES, restoreCheckpoint, saveCheckpoint, ty
 import { loadTrainingData, recordDataset } from './data.ts';
 import { modelWithClasses } from '../model-spec.ts';
 import { localStep, trainEpoch, type EpochSettings, type EpochStep } from './epoch.ts';
-import { evaluate, formatEvaluation } from './evaluate.ts';
+import { evaluate, formatEvaluation, type Evaluation } from './evaluate.ts';
 import { logExportedModel } from '../export/export-model.ts';
 import { setTrainingStep } from './fused-layers.ts';
 import { accuracyReport, epochMetrics, finalMetrics } from './metrics.ts';
@@ -119,6 +119,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     };
 
     const batches = batchesPerEpoch(data.train.count, settings.batchSize);
+    let finalTest: Evaluation | undefined;
     let tensorsAfterFirstEpoch: number | null = null;
     while (progress.epoch < settings.epochs) {
       const epoch = progress.epoch;
@@ -136,7 +137,10 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
 
       // On the workers, where there are: their copies are this thread's after the pull.
       const where = parallel ? { on: parallel } : {};
-      const test = await evaluate(model, data.test, where);
+      // The last epoch's also gives the pictures their predictions (the weights are final).
+      const last = epoch + 1 === settings.epochs;
+      const test = await evaluate(model, data.test, { ...where, predictions: last });
+      if (last) finalTest = test;
       log(formatEvaluation('Test', test));
       const record: EpochRecord = { epoch: epoch + 1, trainLoss: end.trainLoss, testLoss: test.loss, testAccuracy: test.accuracy, seconds: end.seconds, lr: epochLr };
       if (data.validation) {
@@ -158,7 +162,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     }
 
     const normalization = { mean: data.normalization.mean[0], std: data.normalization.std[0] };
-    await logRunPictures({ ctx, model, test: data.test, history: progress.history, artifacts, normalization, classes: data.classes });
+    await logRunPictures({ ctx, model, test: data.test, evaluation: finalTest, history: progress.history, artifacts, normalization, classes: data.classes });
     await logExportedModel(ctx, { model: modelWithClasses(spec, data.classes), trained: model, normalization: data.normalization, classNames: data.classNames }, artifacts);
 
     const verdict = judge(progress.history.map((r) => r.testAccuracy), spec.constraints);
