@@ -1,7 +1,7 @@
 /**
  * The test set's evaluation as a run makes it after every epoch (the main job's spec and model,
- * MNIST's 10,000 test images, batches of 1,000, inference mode), three ways alternating round by
- * round in one process: on this thread with the engine's kernels, on this thread with tfjs-wasm's
+ * MNIST's 10,000 test images, inference mode), three ways alternating round by
+ * round in one process (batches of EVAL_BATCH): on this thread with the engine's kernels, on this thread with tfjs-wasm's
  * stock FusedBatchNorm kernel put back (what inference batch norm cost before
  * wasm-kernels/batch-norm.ts), and split over two data-parallel workers (`evaluate(…, { on })`).
  * The model is freshly initialized: the time does not depend on the weights. Prints each way's
@@ -15,7 +15,7 @@ import { loadExperiment, type ResolvedCnnSpec } from '@xp/core';
 import { registerWasmKernels, selectBackend } from '@xp/engine';
 import { stockKernel } from '@xp/engine/wasm-kernels/util';
 import { loadTrainingData } from '../packages/runner/src/kinds/cnn-classifier/train/data.ts';
-import { evaluate, type Evaluation } from '../packages/runner/src/kinds/cnn-classifier/train/evaluate.ts';
+import { EVAL_BATCH, evaluate, type Evaluation } from '../packages/runner/src/kinds/cnn-classifier/train/evaluate.ts';
 import { buildTrainingSetup } from '../packages/runner/src/kinds/cnn-classifier/train/model.ts';
 import { startDataParallel } from '../packages/runner/src/kinds/cnn-classifier/train/parallel.ts';
 
@@ -72,7 +72,7 @@ await workers.close();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(seconds.get('this thread')!);
-console.log(`evaluation of ${test.count} test images (batches of 1,000), ${rounds} rounds alternated:`);
+console.log(`evaluation of ${test.count} test images (batches of ${EVAL_BATCH}), ${rounds} rounds alternated:`);
 for (const way of ways) {
   const s = seconds.get(way.name)!;
   const m = median(s);

@@ -36,8 +36,12 @@ export interface EvaluateOptions {
   on?: BatchEvaluator;
 }
 
-/** Large batches: inference keeps no activations for a backward pass, so memory allows it. */
-export const EVAL_BATCH = 1000;
+/**
+ * Images an evaluation takes at once: larger than a training batch (inference keeps nothing for a
+ * backward pass), small enough that a data-parallel worker's heap, which never shrinks, does not
+ * grow much for it.
+ */
+export const EVAL_BATCH = 250;
 
 /**
  * A batch's loss sum and correct count in inference mode, then, with `predictions`, each image's
