@@ -58,6 +58,26 @@ function startXp(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Runn
 
 const stdoutOf = (running: Running): string => running.output().split('\n--- stdout ---\n')[1];
 
+/**
+ * The exit codes of processes that are expected to end by themselves, waited for together and for at
+ * most `timeoutMs`: where one hangs (a follower waiting for a worker that left, a worker that no longer
+ * takes jobs), the failure shows which ones had exited and what each printed, instead of a silent
+ * test timeout.
+ */
+async function exitCodes(processes: Record<string, Running>, timeoutMs = 300_000): Promise<Record<string, number>> {
+  const codes: Record<string, number> = {};
+  const all = Promise.all(Object.entries(processes).map(async ([name, running]) => (codes[name] = await running.exited)));
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), timeoutMs)));
+  try {
+    if ((await Promise.race([all, hung])) !== 'hung') return codes;
+  } finally {
+    clearTimeout(timer);
+  }
+  const states = Object.entries(processes).map(([name, running]) => `=== ${name}: ${name in codes ? `exited with ${codes[name]}` : 'still running'}\n${running.output().slice(-6_000)}`);
+  throw new Error(`not every process ended within ${timeoutMs / 1000} s:\n${states.join('\n')}`);
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 300_000, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -168,8 +188,9 @@ describe.skipIf(skip !== null)(`sweeps through a queue${skip ? ` (skipped: ${ski
       const survivor = workers.find((w) => w !== victim.worker)!;
       const killedJob = victim.run.tags['mlflow.runName'];
 
-      expect(await follower.exited, follower.output()).toBe(0);
-      expect(await survivor.exited, survivor.output()).toBe(0);
+      const codes = await exitCodes({ follower, survivor }, 420_000);
+      expect(codes.follower, follower.output()).toBe(0);
+      expect(codes.survivor, survivor.output()).toBe(0);
       const report = lastJson<{ runs: RunJson[] }>(stdoutOf(follower));
       firstRuns = report.runs;
       expect(report.runs.map((r) => [r.name, r.status])).toEqual(ETAS.map((name) => [name, 'passed']));
@@ -246,7 +267,7 @@ describe.skipIf(skip !== null)(`sweeps through a queue${skip ? ` (skipped: ${ski
       expect(twice.stderr).toMatch(new RegExp(`sweep ${sweep}: 0 job\\(s\\) enqueued on \\S+, 6 already in the queue`));
 
       const worker = start(workerArgs(queue, server.url), join(dir, 'worker-c'));
-      expect(await worker.exited, worker.output()).toBe(0);
+      expect((await exitCodes({ worker })).worker, worker.output()).toBe(0);
       const done = xp(['status', '--queue', queue, sweep, '--json'], { cwd: dir });
       const status = JSON.parse(done.stdout) as { counts: Record<string, number>; jobs: Array<{ name: string; runId: string; result: { status: string; cached?: boolean } }> };
       expect(status.counts).toMatchObject({ waiting: 0, running: 0, done: 6, failed: 0 });
@@ -286,8 +307,9 @@ constraints:
       const follower = start(['run', 'bad-data.yaml', '--queue', queue, '--tracking-uri', server.url, '--json'], specDir);
       await waitFor('the job to be enqueued', () => /enqueued/.test(follower.output()) || undefined, 300_000);
       const worker = start(workerArgs(queue, server.url), join(dir, 'worker-d'));
-      expect(await follower.exited, follower.output()).toBe(1);
-      expect(await worker.exited, worker.output()).toBe(0);
+      const codes = await exitCodes({ follower, worker });
+      expect(codes.follower, follower.output()).toBe(1);
+      expect(codes.worker, worker.output()).toBe(0);
       const [run] = lastJson<{ runs: RunJson[] }>(stdoutOf(follower)).runs;
       expect(run.status).toBe('error');
       expect(run.message).toMatch(/failed on its last attempt: .*no-such-mnist/s);
@@ -335,8 +357,9 @@ sweep:
       const follower = start(['run', 'median.yaml', '--queue', queue, '--tracking-uri', server.url, '--json'], specDir);
       await waitFor('the sweep to be enqueued', () => /2 job\(s\) enqueued/.test(follower.output()) || undefined, 300_000);
       const worker = start(workerArgs(queue, server.url), join(dir, 'worker-f'));
-      expect(await follower.exited, follower.output()).toBe(0);
-      expect(await worker.exited, worker.output()).toBe(0);
+      const codes = await exitCodes({ follower, worker });
+      expect(codes.follower, follower.output()).toBe(0);
+      expect(codes.worker, worker.output()).toBe(0);
       expect(follower.output()).toMatch(/lr=0\.000001: asking its worker to stop it/);
       const report = lastJson<{ runs: RunJson[] }>(stdoutOf(follower));
       expect(report.runs.map((r) => [r.name, r.status])).toEqual([
@@ -371,8 +394,9 @@ sweep:
       await redis.kill();
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       await redis.restart();
-      expect(await follower.exited, follower.output()).toBe(0);
-      expect(await worker.exited, worker.output()).toBe(0);
+      const codes = await exitCodes({ follower, worker });
+      expect(codes.follower, follower.output()).toBe(0);
+      expect(codes.worker, worker.output()).toBe(0);
       expect(follower.output()).toMatch(/lost Redis/);
       const report = lastJson<{ runs: RunJson[] }>(stdoutOf(follower));
       expect(report.runs.map((r) => [r.name, r.status])).toEqual([

@@ -13,12 +13,15 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Launcher, LaunchHooks } from '../launcher.ts';
 import type { Job, JobResult } from '../job.ts';
-import { QUEUE_NAME, QUEUE_PREFIX, queueConnection, reportOutages } from '../queue/connection.ts';
+import { answerWithin, QUEUE_NAME, QUEUE_PREFIX, queueConnection, reportOutages } from '../queue/connection.ts';
 import { FollowView } from '../queue/follow-view.ts';
 import { queueJobId, queuedJobOptions, stopKey, STOP_KEY_SECONDS, type QueuedJobData, type QueuedReport } from '../queue/queued-job.ts';
 import { recordSweep, sweepIdOf } from '../queue/sweep-record.ts';
 
 const POLL_MS = 2_000;
+/** The longest a poll waits for one answer from Redis before it leaves that job to the next poll. */
+const ANSWER_MS = 10_000;
+const NO_ANSWER = Symbol('no answer');
 /** BullMQ states in which a job is still to be run or running: such a job is followed, not enqueued again. */
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -155,7 +158,7 @@ async function follow(ctx: FollowContext): Promise<void> {
     const seenAt = Date.now();
     const job = jobs[index];
     view.setState(job.name, outcome.result === undefined ? 'failed' : outcome.result.cached ? 'cached' : 'done', outcome.result?.status ?? 'error');
-    const queued = await queue.getJob(ids[index]).catch(() => undefined);
+    const queued = await answerWithin(queue.getJob(ids[index]), ANSWER_MS, undefined).catch(() => undefined);
     const result: JobResult = outcome.result ?? {
       name: job.name,
       variant: job.variant,
@@ -218,12 +221,13 @@ async function follow(ctx: FollowContext): Promise<void> {
   const poll = async (): Promise<void> => {
     for (const [index, id] of ids.entries()) {
       if (results[index] !== undefined) continue;
-      const queued = await queue.getJob(id);
+      const queued = await answerWithin(queue.getJob(id), ANSWER_MS, NO_ANSWER);
+      if (queued === NO_ANSWER) continue;
       if (!queued) {
         await settle(index, { failedReason: 'the job is gone from the queue (removed by hand?)' });
         continue;
       }
-      const state = await queued.getState();
+      const state = await answerWithin(queued.getState(), ANSWER_MS, NO_ANSWER);
       if (state === 'completed') await settle(index, { result: parseResult(queued.returnvalue) });
       else if (state === 'failed') await settle(index, { failedReason: queued.failedReason });
       else if (state === 'active') view.setState(jobs[index].name, 'running');

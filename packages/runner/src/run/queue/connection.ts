@@ -99,3 +99,18 @@ export function reportOutages(redis: Redis, what: string, log: (line: string) =>
     log(`${what}: Redis is back`);
   });
 }
+
+/**
+ * What `call` answers within `ms`, else `fallback`. For the calls that nothing else retries (an idle
+ * worker's look at the queue, a follower's poll, a shutdown): a reply lost in a reconnect must cost
+ * one look, not hold the loop that made it for ever.
+ */
+export async function answerWithin<T, F>(call: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<F>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

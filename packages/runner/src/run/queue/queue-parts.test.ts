@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../job.ts';
 import { jobContentHash } from '../job-hash.ts';
 import { queueOverheads } from '../launchers/queue.ts';
-import { checkQueueUrl, QueueConnectionError } from './connection.ts';
+import { answerWithin, checkQueueUrl, QueueConnectionError } from './connection.ts';
 import { describeReport, FollowView } from './follow-view.ts';
 import { queueJobId } from './queued-job.ts';
 import { sweepIdOf } from './sweep-record.ts';
@@ -84,5 +84,27 @@ describe('the follow view', () => {
       '[queue] a: epoch 1 · test_accuracy 50.00%\n',
       '[queue] a: done (passed) · waiting 1 · running 0 · done 1 · failed 0\n',
     ]);
+  });
+});
+
+describe('answerWithin', () => {
+  it('passes an answer on, and a failure, as they come', async () => {
+    expect(await answerWithin(Promise.resolve(3), 1_000, 'late')).toBe(3);
+    await expect(answerWithin(Promise.reject(new Error('refused')), 1_000, 'late')).rejects.toThrow('refused');
+  });
+
+  it('gives the fallback for a call that never answers, and a failure after it goes unreported', async () => {
+    let fail: (error: Error) => void = () => undefined;
+    const never = new Promise<number>((_, reject) => (fail = reject));
+    const started = Date.now();
+    expect(await answerWithin(never, 50, 'late')).toBe('late');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    fail(new Error('too late'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
   });
 });

@@ -20,12 +20,15 @@ import { openTrackingStore, parseTrackingUri, resolveTrackingUri } from '@xp/tra
 import { jobContentHash } from '../job-hash.ts';
 import type { JobResult } from '../job.ts';
 import { cachedResult, findCachedRuns } from '../run-cache.ts';
-import { QUEUE_NAME, QUEUE_PREFIX, queueConnection, reportOutages } from './connection.ts';
+import { answerWithin, QUEUE_NAME, QUEUE_PREFIX, queueConnection, reportOutages } from './connection.ts';
 import { JobProcessHost } from './job-process-host.ts';
 import { HANDED_BACK, JOB_ATTEMPTS, stopKey, type QueuedJobData, type QueuedReport } from './queued-job.ts';
 /** An idle worker with --exit-when-idle looks at the queue this often, and leaves after finding it empty this long. */
 const IDLE_CHECK_MS = 1_000;
 const IDLE_GRACE_MS = 3_000;
+/** The longest an idle check waits for Redis's answer, and a shutdown for BullMQ to close. */
+const ANSWER_MS = 10_000;
+const CLOSE_MS = 30_000;
 /** How much of a failed job's message BullMQ keeps as its failedReason. */
 const REASON_CHARS = 4_000;
 
@@ -111,12 +114,17 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Worke
     ]);
   } finally {
     options.signal.removeEventListener('abort', handBack);
-    // Waits for the running job: it has been asked to hand itself back, or the queue is empty.
-    await worker.close();
-    await runningWorker.catch(() => undefined);
+    // Waits for the running job: it has been asked to hand itself back, or the queue is empty. Once no
+    // job runs, a close that hangs past CLOSE_MS is BullMQ waiting on a connection an outage left
+    // behind: said, and left.
+    const closing = worker.close().then(() => runningWorker.catch(() => undefined)).then(() => true);
+    let closed = false;
+    do closed = await answerWithin(closing, CLOSE_MS, false);
+    while (!closed && running.size > 0);
+    if (!closed) options.log(`worker: BullMQ did not close within ${CLOSE_MS / 1000} s; leaving without it`);
     jobProcess.stop();
     process.off('exit', killJobProcess);
-    await queue.close();
+    await answerWithin(queue.close(), CLOSE_MS, undefined);
     workerRedis.disconnect();
     queueRedis.disconnect();
   }
@@ -131,8 +139,9 @@ async function untilIdle(queue: Queue<QueuedJobData, JobResult>, running: Map<st
     let pending = running.size;
     if (pending === 0) {
       try {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-        pending = Object.values(counts).reduce((sum, count) => sum + count, 0);
+        const counts = await answerWithin(queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'), ANSWER_MS, null);
+        // No answer counts as work left: only a queue seen empty lets the worker go.
+        pending = counts === null ? 1 : Object.values(counts).reduce((sum, count) => sum + count, 0);
       } catch {
         pending = 1;
       }
