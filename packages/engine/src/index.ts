@@ -57,7 +57,7 @@ export {
 } from './backend.ts';
 export { describeAdapter, isSoftwareAdapter, missingWebgpuPackages, probeAdapter, WEBGPU_PACKAGES, type AdapterInfo } from './webgpu/dawn.ts';
 export { findVulkan, vulkanProblems, type VulkanStack } from './webgpu/vulkan.ts';
-export { reluBatchNorm, dropout2dMask, sgdMomentumUpdate, type ReluBatchNormOptions, type ReluBatchNormResult, type SgdMomentumSettings } from './ops.ts';
+export { conv2dOfData, reluBatchNorm, dropout2dMask, sgdMomentumUpdate, type DataConv2dOptions, type ReluBatchNormOptions, type ReluBatchNormResult, type SgdMomentumSettings } from './ops.ts';
 export { registerWasmKernels } from './wasm-kernels/register.ts';
 export { fusedMultiplyAdd } from './wasm-kernels/simd.ts';
 export { winograd } from './wasm-kernels/winograd.ts';

@@ -10,6 +10,7 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { conv2DConfig, fusedConv2DConfig } from './conv2d.ts';
 import { identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { padV2Config } from './pad.ts';
 import { sgdMomentumConfig } from './sgd.ts';
 import { sliceConfig } from './slice.ts';
 import { sumConfig } from './sum.ts';
@@ -24,6 +25,7 @@ const replacements: tf.KernelConfig[] = [
   sumConfig,
   sgdMomentumConfig,
   sliceConfig,
+  padV2Config,
   fusedBatchNormConfig,
   identityConfig,
   conv2DConfig,

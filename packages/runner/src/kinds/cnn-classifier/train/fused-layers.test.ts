@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModel, SeededDropout, SpatialDropout2D, type CnnModelSpec } from '@xp/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '@xp/engine';
-import { fusedBuilders, ReluBatchNormLayer, setTrainingStep, StepDropout, StepSpatialDropout2D, withBatchSlice } from './fused-layers.ts';
+import { fusedBuilders, ReluBatchNormLayer, setTrainingStep, StepDropout, StepSpatialDropout2D, withBatchSlice, withoutInputGradient } from './fused-layers.ts';
 
 const spec: CnnModelSpec = {
   input: [1, 8, 8],
@@ -141,5 +141,67 @@ describe.each(['cpu', 'wasm'] as const)('step-counted dropout on %s', (backend) 
     const expected = tf.slice(whole.apply(x, { training: true }) as tf.Tensor, [2, 0, 0, 0], [3, 5, 5, 4]);
     const got = withBatchSlice({ offset: 2, rows: 3, total: 6 }, () => part.apply(tf.slice(x, [2, 0, 0, 0], [3, 5, 5, 4]), { training: true }) as tf.Tensor);
     expect(Array.from(got.dataSync())).toEqual(Array.from(expected.dataSync()));
+  });
+});
+
+// The first convolution without the images' gradient: the same bits as tf.layers' own conv, and one kernel call fewer.
+describe.each(['cpu', 'wasm'] as const)('a first convolution without the images\' gradient on %s', (backend) => {
+  const convs = [
+    { name: 'with bias, valid', args: { filters: 4, kernelSize: 3, useBias: true } },
+    { name: 'without bias, same, stride 2', args: { filters: 3, kernelSize: 3, useBias: false, padding: 'same' as const, strides: 2 } },
+  ];
+  beforeAll(async () => {
+    await selectBackend(backend);
+  });
+
+  for (const c of convs) {
+    it(`${c.name}: output, filter and bias gradients equal to the bit, the images' gradient never computed`, () => {
+      const images = tf.randomNormal([3, 7, 7, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const weights = tf.randomNormal([6], 0, 1, 'float32', 8);
+      const run = async (patched: boolean) => {
+        const layer = tf.layers.conv2d({ ...c.args, kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }), biasInitializer: tf.initializers.randomNormal({ seed: 4 }) });
+        if (patched) withoutInputGradient(layer);
+        // A second convolution after it, whose input gradient is needed (the first one's filter gradient reads it).
+        const next = tf.layers.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) });
+        const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [7, 7, 2] }), layer, next] });
+        const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+        const info = await tf.profile(() => {
+          result = tf.variableGrads(() => {
+            const y = model.apply(images, { training: true }) as tf.Tensor4D;
+            return tf.sum(tf.mul(y, tf.reshape(tf.slice(tf.tile(weights, [Math.ceil(y.size / 6)]), 0, y.size), y.shape))) as tf.Scalar;
+          }, variables);
+          return [result.value, ...Object.values(result.grads)];
+        });
+        const out = {
+          value: Array.from(result!.value.dataSync()),
+          grads: variables.map((v) => Array.from(result!.grads[v.name].dataSync())),
+          output: Array.from((model.predict(images) as tf.Tensor).dataSync()),
+          inputGradients: info.kernels.filter((k) => k.name === 'Conv2DBackpropInput').length,
+          filterGradients: info.kernels.filter((k) => k.name === 'Conv2DBackpropFilter').length,
+        };
+        model.dispose();
+        return out;
+      };
+      // One after the other: tf.profile records whatever runs meanwhile.
+      return run(false).then(async (stock) => [stock, await run(true)] as const).then(([stock, patched]) => {
+        expect(patched.output).toEqual(stock.output);
+        expect(patched.value).toEqual(stock.value);
+        expect(patched.grads).toEqual(stock.grads);
+        expect([stock.inputGradients, stock.filterGradients]).toEqual([2, 2]);
+        expect([patched.inputGradients, patched.filterGradients]).toEqual([1, 2]);
+      });
+    });
+  }
+
+  it('is what the training model builds for its first layer only', async () => {
+    const model = buildModel(spec, { seed: 2, builders: fusedBuilders(spec) });
+    const input = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const info = await tf.profile(() => tf.variableGrads(() => tf.sum(model.apply(input, { training: true }) as tf.Tensor) as tf.Scalar, model.trainableWeights.map((w) => w.read() as tf.Variable)));
+    const count = (name: string) => info.kernels.filter((k) => k.name === name).length;
+    // Two convolutions: both filters' gradients, the input gradient of the second only (stock tf.layers: both).
+    expect(count('Conv2DBackpropFilter')).toBe(2);
+    expect(count('Conv2DBackpropInput')).toBe(1);
+    model.dispose();
   });
 });

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_BUILDERS, summarizeModel, type CnnModelSpec, type LayerBuilders } from '@xp/models';
-import { dropout2dMask, reluBatchNorm, type BatchSlice } from '@xp/engine';
+import { conv2dOfData, dropout2dMask, reluBatchNorm, type BatchSlice } from '@xp/engine';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = { [key: string]: unknown };
@@ -215,10 +215,41 @@ export class StepSpatialDropout2D extends StepDropoutBase {
 tf.serialization.registerClass(StepDropout);
 tf.serialization.registerClass(StepSpatialDropout2D);
 
+/** What a tf.layers Conv2D keeps (protected in its typings). */
+interface Conv2DInternals {
+  kernel: tf.LayerVariable;
+  bias?: tf.LayerVariable | null;
+  strides: number[];
+  padding: string;
+  dataFormat: string;
+  dilationRate: number[];
+  activation: { getClassName(): string };
+}
+
+/**
+ * Makes a tf.layers Conv2D whose input is the images compute through conv2dOfData: the same
+ * output and weight gradients, without the images' gradient that tf.fused.conv2d computes and
+ * nothing reads. The layer stays a Conv2D (class, config and weights as saved and exported); one
+ * it cannot take as is (dilated, channels first, an activation of its own) is left as it is.
+ */
+export function withoutInputGradient(layer: tf.layers.Layer): tf.layers.Layer {
+  const conv = layer as unknown as Conv2DInternals;
+  const plain = layer.getClassName() === 'Conv2D' && conv.dataFormat === 'channelsLast' && conv.dilationRate.every((d) => d === 1) && conv.activation.getClassName() === 'linear';
+  if (!plain) return layer;
+  const pad = conv.padding === 'same' ? 'same' : 'valid';
+  layer.call = (inputs) =>
+    tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      return conv2dOfData(x, conv.kernel.read() as tf.Tensor4D, (conv.bias?.read() ?? null) as tf.Tensor1D | null, { strides: [conv.strides[0], conv.strides[1]], pad });
+    });
+  return layer;
+}
+
 /**
  * Builders for `buildModel` that turn every batch norm on a feature map into a ReluBatchNormLayer,
  * folding in a relu right before it and a spatial-dropout right after it; the other dropouts
- * become step-counted ones (same masks as @xp/models' layers, resumable).
+ * become step-counted ones (same masks as @xp/models' layers, resumable); a first layer that is a
+ * convolution leaves out the images' gradient (withoutInputGradient).
  */
 export function fusedBuilders(model: CnnModelSpec): Partial<LayerBuilders> {
   const layers = summarizeModel(model).layers;
@@ -227,6 +258,12 @@ export function fusedBuilders(model: CnnModelSpec): Partial<LayerBuilders> {
   const foldedRelus = new Set([...fusedNorms].filter((i) => kindAt(i - 1) === 'relu').map((i) => i - 1));
   const foldedDropouts = new Set([...fusedNorms].filter((i) => kindAt(i + 1) === 'spatial-dropout').map((i) => i + 1));
   return {
+    conv2d: (layer, context) => {
+      const built = LAYER_BUILDERS.conv2d(layer, context);
+      // Only the first layer's input is the images; later convolutions' inputs need their gradient.
+      if (context.summary.index === 1) built[built.length - 1] = withoutInputGradient(built[built.length - 1]);
+      return built;
+    },
     relu: (layer, context) => (foldedRelus.has(context.summary.index) ? [] : LAYER_BUILDERS.relu(layer, context)),
     'spatial-dropout': (layer, context) =>
       foldedDropouts.has(context.summary.index) ? [] : [new StepSpatialDropout2D({ name: context.name, rate: layer.rate, seed: context.seed('mask') })],
