@@ -2,10 +2,11 @@
  * Slice for `wasm` as strided row copies on the heap (./simd.ts `heapMoves`). The stock kernel
  * copies a strided slice one innermost row at a time through typed-array `set` calls: slicing
  * [128, 9, 9, 16] to [128, 7, 7, 16], the gradient of a padding layer, took 6,272 calls of 64
- * bytes and 5 ms of a step. Here the trailing axes the slice takes whole make one contiguous run,
- * and the axis before them is one `copyRows` call; only the axes further out loop in JavaScript.
+ * bytes and 5 ms of a step. Here the box is copied as runs of the trailing axes the slice takes
+ * whole (./box-copy.ts).
  */
 import { slice_util, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { copyBox } from './box-copy.ts';
 import { heapMoves } from './simd.ts';
 import { call, type TensorInfo, type Wasm } from './util.ts';
 
@@ -23,34 +24,14 @@ function slice(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: Attrs })
   const out = backend.makeOutput(size, x.dtype);
   if (util.sizeFromShape(size) === 0) return out;
   const shape = x.shape;
-  const rank = shape.length;
   const element = util.bytesPerElement(x.dtype);
-  const strides = [...util.computeStrides(shape), 1];
-  // Axis k: the first from which the slice is contiguous in x (the axes after it are whole).
-  let k = rank - 1;
-  while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
-  const runBytes = size[k] * strides[k] * element;
-  const src = backend.getMemoryOffset(x.dataId) + begin[k] * strides[k] * element;
-  const dst = backend.getMemoryOffset(out.dataId);
-  if (k === 0) {
-    moves.copyRows(src, dst, 1, 0, 0, runBytes);
-    return out;
-  }
-  // Axis k − 1 is one call's rows; the axes before it are counted through by `index`.
-  const rowAxis = k - 1;
-  const rowStride = strides[rowAxis] * element;
-  const outer = size.slice(0, rowAxis);
-  const blocks = util.sizeFromShape(outer);
-  const index = new Array<number>(rowAxis).fill(0);
-  for (let block = 0; block < blocks; block++) {
-    let offset = begin[rowAxis] * rowStride;
-    for (let a = 0; a < rowAxis; a++) offset += (begin[a] + index[a]) * strides[a] * element;
-    moves.copyRows(src + offset, dst + block * size[rowAxis] * runBytes, size[rowAxis], rowStride, runBytes, runBytes);
-    for (let a = rowAxis - 1; a >= 0; a--) {
-      if (++index[a] < outer[a]) break;
-      index[a] = 0;
-    }
-  }
+  const inStrides = [...util.computeStrides(shape), 1].map((stride) => stride * element);
+  const outStrides = [...util.computeStrides(size), 1].map((stride) => stride * element);
+  // The first axis from which the slice is contiguous in x (the axes after it are whole).
+  let whole = shape.length - 1;
+  while (whole > 0 && begin[whole] === 0 && size[whole] === shape[whole]) whole--;
+  const src = backend.getMemoryOffset(x.dataId) + begin.reduce((offset, at, axis) => offset + at * inStrides[axis], 0);
+  copyBox(moves, size, whole, src, inStrides, backend.getMemoryOffset(out.dataId), outStrides);
   return out;
 }
 
