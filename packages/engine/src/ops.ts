@@ -185,20 +185,19 @@ export function conv2dOfData(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tenso
     tf.engine().runKernel('Conv2DBackpropFilter', { x: images, dy }, { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   // tf.fused.conv2d's bias gradient: dy summed over every axis but the channels'.
   const biasGradient = (dy: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor => tf.reshape(tf.sum(dy, [0, 1, 2]), b.shape);
-  if (bias === null) {
-    const op = tf.customGrad((f, save) => {
-      // Saved, x outlives the forward pass's scopes until the backward pass.
-      (save as tf.GradSaveFunc)([x]);
-      return { value: forward(f as tf.Tensor4D, undefined), gradFunc: (dy, saved) => [filterGradient(saved[0] as tf.Tensor4D, dy as tf.Tensor4D)] };
-    });
-    return op(filter) as tf.Tensor4D;
-  }
-  const op = tf.customGrad((f, b, save) => {
-    (save as tf.GradSaveFunc)([x]);
+  // One op for both arities: the filter, and the bias where there is one; the save function comes last.
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [f, b] = args as [tf.Tensor4D, tf.Tensor1D | undefined];
+    // Saved, x outlives the forward pass's scopes until the backward pass.
+    save([x]);
     return {
-      value: forward(f as tf.Tensor4D, b as tf.Tensor1D),
-      gradFunc: (dy, saved) => [filterGradient(saved[0] as tf.Tensor4D, dy as tf.Tensor4D), biasGradient(dy as tf.Tensor4D, b as tf.Tensor1D)],
+      value: forward(f, b),
+      gradFunc: (dy, saved) => {
+        const filterDer = filterGradient(saved[0] as tf.Tensor4D, dy as tf.Tensor4D);
+        return b === undefined ? [filterDer] : [filterDer, biasGradient(dy as tf.Tensor4D, b)];
+      },
     };
   });
-  return op(filter, bias) as tf.Tensor4D;
+  return (bias === null ? op(filter) : op(filter, bias)) as tf.Tensor4D;
 }

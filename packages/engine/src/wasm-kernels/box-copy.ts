@@ -4,7 +4,13 @@
  * whole in both layouts, so they are one contiguous run; the axis before them is one `copyRows` call
  * of strided runs; only the axes further out are counted through here, in JavaScript.
  */
+import { util } from '@tensorflow/tfjs-core';
 import type { HeapMoves } from './simd.ts';
+
+/** A row-major layout's step per axis, in bytes, for elements of `element` bytes. */
+export function byteStrides(shape: readonly number[], element: number): number[] {
+  return [...util.computeStrides(shape as number[]), 1].map((stride) => stride * element);
+}
 
 /**
  * Copies the box of shape `box` from `src` to `dst`, whose layouts step by `srcStrides` and

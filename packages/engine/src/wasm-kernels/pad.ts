@@ -7,7 +7,7 @@
  * dtypes the heap does not hold as numbers, go to the stock kernel.
  */
 import { util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { copyBox } from './box-copy.ts';
+import { byteStrides, copyBox } from './box-copy.ts';
 import { heapMoves } from './simd.ts';
 import { call, type TensorInfo, type Wasm } from './util.ts';
 
@@ -27,12 +27,12 @@ function pad(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: Attrs }): 
   const rank = shape.length;
   const outShape = shape.map((size, axis) => paddings[axis][0] + size + paddings[axis][1]);
   const out = backend.makeOutput(outShape, x.dtype);
-  const dst = backend.getMemoryOffset(out.dataId);
-  moves.zero(dst, util.sizeFromShape(outShape) * util.bytesPerElement(x.dtype));
-  if (util.sizeFromShape(shape) === 0) return out;
   const element = util.bytesPerElement(x.dtype);
-  const inStrides = [...util.computeStrides(shape), 1].map((stride) => stride * element);
-  const outStrides = [...util.computeStrides(outShape), 1].map((stride) => stride * element);
+  const dst = backend.getMemoryOffset(out.dataId);
+  moves.zero(dst, util.sizeFromShape(outShape) * element);
+  if (util.sizeFromShape(shape) === 0) return out;
+  const inStrides = byteStrides(shape, element);
+  const outStrides = byteStrides(outShape, element);
   // The first axis from which neither side is padded (the axes after it are whole in both).
   let whole = rank - 1;
   while (whole > 0 && paddings[whole][0] === 0 && paddings[whole][1] === 0) whole--;

@@ -6,7 +6,7 @@
  * whole (./box-copy.ts).
  */
 import { slice_util, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { copyBox } from './box-copy.ts';
+import { byteStrides, copyBox } from './box-copy.ts';
 import { heapMoves } from './simd.ts';
 import { call, type TensorInfo, type Wasm } from './util.ts';
 
@@ -25,8 +25,8 @@ function slice(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: Attrs })
   if (util.sizeFromShape(size) === 0) return out;
   const shape = x.shape;
   const element = util.bytesPerElement(x.dtype);
-  const inStrides = [...util.computeStrides(shape), 1].map((stride) => stride * element);
-  const outStrides = [...util.computeStrides(size), 1].map((stride) => stride * element);
+  const inStrides = byteStrides(shape, element);
+  const outStrides = byteStrides(size, element);
   // The first axis from which the slice is contiguous in x (the axes after it are whole).
   let whole = shape.length - 1;
   while (whole > 0 && begin[whole] === 0 && size[whole] === shape[whole]) whole--;
