@@ -1,4 +1,4 @@
-/** `xp bench --json` says how many threads the timed steps kept busy; `--workers` sets them. */
+/** `xp bench --json` says how many threads the timed steps kept busy; `--workers` sets them, train.parallelism how they share the step. */
 import { describe, expect, it } from 'vitest';
 import { xp } from './helpers.ts';
 
@@ -6,24 +6,33 @@ const SPEC = 'experiments/cnn-19816.yaml';
 const quick = ['--backend', 'wasm', '--batches', '2', '--warmup', '1', '--json', '--set', 'train.batchSize=32'];
 
 describe('xp bench --json', () => {
-  it('reports one thread with --workers 1 and two with --workers 2 (data-parallel)', () => {
+  const dataParallel = ['--set', 'train.parallelism=data-parallel'];
+  it('reports one thread with --workers 1, and two with --workers 2: kernel threads by default, workers when data-parallel', () => {
     const one = xp(['bench', SPEC, ...quick, '--workers', '1']);
     expect(one.code, one.stderr).toBe(0);
     expect(JSON.parse(one.stdout)).toMatchObject({ backend: 'wasm', batchSize: 32, threads: 1, workers: 1 });
 
-    const two = xp(['bench', SPEC, ...quick, '--workers', '2']);
+    const kernelThreads = xp(['bench', SPEC, ...quick, '--workers', '2']);
+    expect(kernelThreads.code, kernelThreads.stderr).toBe(0);
+    expect(JSON.parse(kernelThreads.stdout)).toMatchObject({ backend: 'wasm', batchSize: 32, threads: 2, workers: 1 });
+
+    const two = xp(['bench', SPEC, ...quick, ...dataParallel, '--workers', '2']);
     expect(two.code, two.stderr).toBe(0);
     const result = JSON.parse(two.stdout);
     expect(result).toMatchObject({ backend: 'wasm', batchSize: 32, threads: 2, workers: 2 });
     expect(result.msPerBatch).toBeGreaterThan(0);
   }, 180_000);
 
-  it('falls back to one thread, with a note, where the batch does not divide', () => {
-    const result = xp(['bench', SPEC, ...quick, '--workers', '3']);
+  it('data-parallel falls back to one thread, with a note, where the batch does not divide; kernel threads take it', () => {
+    const result = xp(['bench', SPEC, ...quick, ...dataParallel, '--workers', '3']);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ threads: 1, workers: 1 });
     expect(result.stderr).toMatch(/note: train\.workers: 3: one thread, since batch size 32 does not divide into 3 workers/);
-  }, 120_000);
+    const threads = xp(['bench', SPEC, ...quick, '--workers', '3']);
+    expect(threads.code, threads.stderr).toBe(0);
+    expect(JSON.parse(threads.stdout)).toMatchObject({ threads: 3, workers: 1 });
+    expect(threads.stderr).not.toMatch(/note:/);
+  }, 180_000);
 
   it('refuses a worker count that is not one', () => {
     const result = xp(['bench', SPEC, '--workers', 'many']);

@@ -30,6 +30,7 @@ export const CNN_PRESENT = [
   'data', 'data.dataset', 'data.validationSplit', 'data.normalize', 'data.normalize.mean', 'data.normalize.std',
   'model', 'model.blocks', 'model.input',
   'train', 'train.epochs', 'train.batchSize', 'train.optimizer', 'train.momentum', 'train.weightDecay', 'train.checkpoint', 'train.workers',
+  'train.parallelism', 'train.fusedMultiplyAdd', 'train.winograd',
   'constraints', 'constraints.judge',
 ] as const;
 

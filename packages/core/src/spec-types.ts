@@ -437,9 +437,21 @@ export interface ExperimentSpec {
      */
     checkpoint?: boolean;
     /**
-     * cnn-classifier: worker threads that train one run data-parallel (each takes a slice of every batch; batch-norm statistics and gradients are synchronized, so a step equals the single-thread step on the whole batch). 'auto' uses every core, divided between the runs of `xp run --jobs N`. The same seed and the same worker count give the same result.
+     * cnn-classifier: threads that train one run on the wasm backend, shared out as train.parallelism says. 'auto' uses every core, divided between the runs of `xp run --jobs N`. The same seed, the same count and the same parallelism give the same result.
      */
     workers?: 'auto' | number;
+    /**
+     * cnn-classifier, wasm backend: how the train.workers threads share a run's work. 'kernel-threads': one model, every kernel's work split over the threads and synchronized in microseconds (filter gradients are summed in fixed groups per thread count). 'data-parallel': each thread a worker with its own copy of the model and a slice of every batch, batch-norm statistics and gradients synchronized, so a step equals the single-thread step on the whole batch up to rounding. Default: "kernel-threads".
+     */
+    parallelism?: 'kernel-threads' | 'data-parallel';
+    /**
+     * cnn-classifier, wasm backend: the convolutions multiply-add with relaxed SIMD's fused instruction (one rounding instead of two), where the runtime has relaxed SIMD. Changes results in the last bits; the main job passes on five seeds either way (BENCHMARKS.md). A run that used it is tagged xp.wasm.fma. Default: true.
+     */
+    fusedMultiplyAdd?: boolean;
+    /**
+     * cnn-classifier, wasm backend: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3), 2.25× fewer multiplications. Changes results in the last bits; a run that used it is tagged xp.wasm.winograd. Default: true.
+     */
+    winograd?: boolean;
   };
   /**
    * Budgets checked before training and thresholds judged after it.

@@ -21,8 +21,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './wasm-kernels/register.ts';
 import { fusedMultiplyAdd, relaxedSimdAvailable, setFusedMultiplyAdd } from './wasm-kernels/simd.ts';
 import { heapMemory, isShared, loadWithSharedHeap } from './wasm-kernels/shared-heap.ts';
-import { kernelThreads, startKernelThreads } from './wasm-kernels/threads.ts';
-import { setWinograd } from './wasm-kernels/winograd.ts';
+import { kernelThreads, kernelThreadsStarted, startKernelThreads, useKernelThreads } from './wasm-kernels/threads.ts';
+import { setWinograd, winograd } from './wasm-kernels/winograd.ts';
 import { describeAdapter, installDawn, missingWebgpuPackages, probeAdapter, type AdapterInfo } from './webgpu/dawn.ts';
 import { findVulkan, vulkanProblems } from './webgpu/vulkan.ts';
 
@@ -170,19 +170,58 @@ async function tryWasm(): Promise<SelectedBackend> {
       'npm install @tensorflow/tfjs-backend-wasm@4.22', err);
   }
   const threads = kernelThreadsRequested();
-  const started = threads > 1 ? await loadWithSharedHeap(() => activate('wasm')) : await activate('wasm');
+  // On the main thread the heap is always made shared, so that kernel threads can be started
+  // whenever a run asks for them (configureWasm): a heap made unshared stays so for the process.
+  const started = isMainThread ? await loadWithSharedHeap(() => activate('wasm')) : await activate('wasm');
   if (!started) {
     throw new BackendUnavailableError('wasm', "backend 'wasm' failed to initialize");
   }
   registerWasmKernels();
+  // The environment's switches (XP_WASM_FMA=1, XP_WASM_WINOGRAD=1, XP_WASM_THREADS=n) set the
+  // engine's arithmetic for programs that use it directly; the runner applies each run's spec on
+  // top (configureWasm).
   if (process.env.XP_WASM_FMA === '1') useFusedMultiplyAdd();
-  // XP_WASM_WINOGRAD=1: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (wasm-kernels/winograd.ts);
-  // worker threads select their backend through here too, so they follow the same variable.
   if (process.env.XP_WASM_WINOGRAD === '1') setWinograd(true);
-  const memory = heapMemory(tf.backend() as unknown as { wasm: unknown });
-  // A heap made before this call (the backend was already up) stays unshared: its kernels run on one thread.
-  if (threads > 1 && memory && isShared(memory) && kernelThreads() !== threads) await startKernelThreads(memory, threads, fusedMultiplyAdd());
+  if (threads > 1) await useThreads(threads);
   return { name: 'wasm', threads: Math.max(wasm.getThreadsCount(), kernelThreads()) };
+}
+
+/** How the wasm engine computes: what a run's spec says (train.parallelism, fusedMultiplyAdd, winograd). */
+export interface WasmSettings {
+  /** Threads every kernel splits its work over (this thread and helpers); 1 on worker threads. */
+  kernelThreads: number;
+  /** Relaxed SIMD's fused multiply-add in the convolutions (where the runtime has relaxed SIMD). */
+  fusedMultiplyAdd: boolean;
+  /** 3×3 stride-1 convolutions by Winograd F(2×2, 3×3). */
+  winograd: boolean;
+}
+
+/**
+ * Sets the running wasm backend's arithmetic and kernel threads, replacing whatever was set before
+ * (a process that trains several runs applies each one's). Returns what took effect: no fused
+ * multiply-add where the runtime lacks relaxed SIMD, one kernel thread off the main thread or on a
+ * heap that is not shared.
+ */
+export async function configureWasm(settings: WasmSettings): Promise<WasmSettings> {
+  if (tf.getBackend() !== 'wasm') throw new Error(`configureWasm: the active backend is ${tf.getBackend()}, not wasm`);
+  if (settings.fusedMultiplyAdd) useFusedMultiplyAdd();
+  else setFusedMultiplyAdd(false);
+  setWinograd(settings.winograd);
+  await useThreads(isMainThread ? settings.kernelThreads : 1);
+  return { kernelThreads: kernelThreads(), fusedMultiplyAdd: fusedMultiplyAdd(), winograd: winograd() };
+}
+
+let poolFusedMultiplyAdd = false;
+
+/** Kernels split over `threads` from now on: a pool of helpers started (or restarted for another arithmetic) as needed. */
+async function useThreads(threads: number): Promise<void> {
+  const memory = heapMemory(tf.backend() as unknown as { wasm: unknown });
+  const started = kernelThreadsStarted();
+  if (threads > 1 && memory && isShared(memory) && (started < threads || poolFusedMultiplyAdd !== fusedMultiplyAdd())) {
+    await startKernelThreads(memory, threads, fusedMultiplyAdd());
+    poolFusedMultiplyAdd = fusedMultiplyAdd();
+  }
+  useKernelThreads(threads);
 }
 
 /**

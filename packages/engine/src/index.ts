@@ -14,6 +14,8 @@
  *   On wasm it installs the engine's kernels (Conv2DBackpropFilter, which wasm lacks, as a direct
  *   WebAssembly-SIMD kernel; Conv2DBackpropInput as an XNNPACK forward convolution; faster
  *   MaxPoolGrad, Sum and a copy-free Identity), so stock tf ops and tf.layers models train there.
+ *   `configureWasm({kernelThreads, fusedMultiplyAdd, winograd})` then sets how they compute (kernel
+ *   threads: every kernel split over that many threads of this process, on a heap shared with them).
  *
  * - `reluBatchNorm(x, gamma, beta, {epsilon, relu, dropoutRate | dropoutMask})` → `{y, mean,
  *   variance, count}`: the training-mode "ReLU → BatchNorm → Dropout2d" tail of a conv block
@@ -45,6 +47,7 @@
  */
 export {
   selectBackend,
+  configureWasm,
   currentBackend,
   nativeInstalled,
   gpuCandidate,
@@ -54,6 +57,7 @@ export {
   EnvironmentVariableError,
   type BackendRequest,
   type SelectedBackend,
+  type WasmSettings,
 } from './backend.ts';
 export { describeAdapter, isSoftwareAdapter, missingWebgpuPackages, probeAdapter, WEBGPU_PACKAGES, type AdapterInfo } from './webgpu/dawn.ts';
 export { findVulkan, vulkanProblems, type VulkanStack } from './webgpu/vulkan.ts';
@@ -61,7 +65,7 @@ export { conv2dOfData, reluBatchNorm, dropout2dMask, sgdMomentumUpdate, type Dat
 export { registerWasmKernels } from './wasm-kernels/register.ts';
 export { fusedMultiplyAdd } from './wasm-kernels/simd.ts';
 export { winograd } from './wasm-kernels/winograd.ts';
-export { kernelThreads, useKernelThreads } from './wasm-kernels/threads.ts';
+export { kernelThreads, kernelThreadsStarted, useKernelThreads } from './wasm-kernels/threads.ts';
 export {
   createDataParallelTrainer,
   batchSlice,

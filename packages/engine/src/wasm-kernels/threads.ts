@@ -92,6 +92,11 @@ export function kernelThreads(heap?: Wasm): number {
   return Math.min(helpers.length + 1, inUse);
 }
 
+/** Threads started on this process's pool (1 plus its helpers), whatever `useKernelThreads` allows of them. */
+export function kernelThreadsStarted(): number {
+  return helpers.length + 1;
+}
+
 /** Splits kernels over at most `n` of the started threads from now on (benchmarks alternate counts in one process). */
 export function useKernelThreads(n: number): void {
   inUse = Math.max(1, n);

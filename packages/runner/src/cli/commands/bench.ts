@@ -56,9 +56,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--warmup <n>', `untimed steps first (default ${STEP_WARMUP}; ${PROFILE_WARMUP} with --profile)`, positiveInt)
     .option('--variant <name>', 'which variant of a sweep (default: the first)')
     .option('--set <path=value>', 'override a field (repeatable), e.g. train.batchSize=64', setOption, [])
-    .option('--workers <n>', "worker threads training data-parallel, 'auto' (every core) or 1..64 (default: the spec's train.workers, else auto)", workersOption)
-    .option('--json', 'print {"backend", "batchSize", "threads", "workers", "msPerBatch", "imagesPerSec"}; threads: the cores the steps kept busy')
-    .option('--kernel-threads <counts>', 'instead, on wasm: time the step on this thread with its kernels split over each count of threads (e.g. 1,2), the counts alternating step by step in one process', countsOption)
+    .option('--workers <n>', "threads that train, 'auto' (every core) or 1..64, shared out as the spec's train.parallelism says (default: the spec's train.workers, else auto)", workersOption)
+    .option('--json', 'print {"backend", "batchSize", "threads", "workers", "msPerBatch", "imagesPerSec"}; threads: the cores the steps kept busy, workers: the data-parallel workers among them')
+    .option('--kernel-threads <counts>', "instead, on wasm: time the step on this thread with its kernels split over each count of threads (e.g. 1,2), the counts alternating step by step in one process (the spec's arithmetic applies)", countsOption)
     .option('--profile', 'instead of timing steps, profile one single-thread step after the warm-up: time per kernel and per kernel and input shapes, largest first')
     .action(async (spec: string, given: Omit<BenchCliOptions, 'warmup'> & { warmup?: number }) => {
       const options: BenchCliOptions = { ...given, warmup: given.warmup ?? (given.profile ? PROFILE_WARMUP : STEP_WARMUP) };
@@ -83,11 +83,8 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stderr(`auto: ${decision.backend}, ${decision.reason}\n`);
         backend = decision.backend;
       }
-      if (options.kernelThreads) {
-        if (backend !== 'wasm') throw new UsageError(`--kernel-threads splits the wasm kernels; this bench runs on ${backend} (add --backend wasm)`);
-        // The heap is shared with helper threads only when the backend starts with them asked for.
-        const most = Math.max(...options.kernelThreads);
-        if (Number(process.env.XP_WASM_THREADS ?? 1) < most) process.env.XP_WASM_THREADS = String(most);
+      if (options.kernelThreads && backend !== 'wasm') {
+        throw new UsageError(`--kernel-threads splits the wasm kernels; this bench runs on ${backend} (add --backend wasm)`);
       }
       await startBackend(backend);
       if (options.kernelThreads) {

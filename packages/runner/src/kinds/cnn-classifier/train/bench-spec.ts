@@ -1,15 +1,16 @@
 /**
- * Times the training step `xp run` would take for a spec (same model, loss and optimizer, on as
- * many worker threads as `train.workers` gives) on random images, so a backend or model change can
+ * Times the training step `xp run` would take for a spec (same model, loss, optimizer and wasm
+ * arithmetic, on the threads `train.workers` and `train.parallelism` give) on random images, so a backend or model change can
  * be judged without waiting for an epoch.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedCnnSpec } from '@xp/core';
-import { benchTrainStep, currentBackend, kernelThreads, useKernelThreads, type BenchResult } from '@xp/engine';
+import { benchTrainStep, currentBackend, kernelThreadsStarted, useKernelThreads, type BenchResult } from '@xp/engine';
 import { buildTrainingSetup } from './model.ts';
 import { planWorkers, startDataParallel, type WorkersSetting } from './parallel.ts';
 import { learningRateAt } from './schedule.ts';
+import { applyWasmSettings } from './wasm-settings.ts';
 
 export interface SpecBenchOptions {
   batches: number;
@@ -42,13 +43,13 @@ export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenc
   const { train } = spec;
   const { batchSize } = train;
   const backend = currentBackend() ?? { name: tf.getBackend(), threads: 1 };
-  const plan = planWorkers(options.workers ?? train.workers, {
+  const plan = planWorkers({ workers: options.workers ?? train.workers, parallelism: train.parallelism }, {
     cores: options.cores ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
     backend: backend.name,
     batchSize,
     trainCount: batchSize,
-    kernelThreads: backend.name === 'wasm' ? kernelThreads() : 1,
   });
+  const wasm = await applyWasmSettings(spec, plan.kernelThreads);
   const setup = buildTrainingSetup(spec);
   const { step } = setup;
   const [channels, height, width] = spec.model.input;
@@ -65,7 +66,8 @@ export async function benchSpecTraining(spec: ResolvedCnnSpec, options: SpecBenc
         loss.dispose();
       };
     const result = await benchTrainStep(timed, { batchSize, batches: options.batches, warmup: options.warmup });
-    return { ...result, threads: parallel ? plan.workers : result.threads, workers: plan.workers, ...(plan.note ? { note: plan.note } : {}) };
+    const threads = parallel ? plan.workers : wasm ? wasm.kernelThreads : result.threads;
+    return { ...result, threads, workers: plan.workers, ...(plan.note ? { note: plan.note } : {}) };
   } finally {
     await parallel?.close();
     tf.dispose([x, labels]);
@@ -97,6 +99,7 @@ export interface StepProfile {
  */
 export async function profileSpecStep(spec: ResolvedCnnSpec, options: { warmup: number }): Promise<StepProfile> {
   const { batchSize } = spec.train;
+  await applyWasmSettings(spec, 1);
   const setup = buildTrainingSetup(spec);
   const { x, labels, lr } = randomBatch(spec);
   const once = async () => {
@@ -145,10 +148,11 @@ export interface KernelThreadsTiming {
 /**
  * Times the spec's step (on this thread) at each count of kernel threads, alternating the counts
  * step by step in one process, so that each count sees the same machine: on a VM whose speed drifts
- * from minute to minute, only such paired figures compare. The counts run as given; a count above
- * the threads started (XP_WASM_THREADS) runs on those started.
+ * from minute to minute, only such paired figures compare. The spec's arithmetic applies; the
+ * threads for the largest count are started first (a heap that cannot be shared runs on one).
  */
 export async function compareKernelThreads(spec: ResolvedCnnSpec, options: { counts: number[]; batches: number; warmup: number }): Promise<KernelThreadsTiming[]> {
+  await applyWasmSettings(spec, Math.max(...options.counts));
   const setup = buildTrainingSetup(spec);
   const { x, labels, lr } = randomBatch(spec);
   const once = async () => {
@@ -156,7 +160,7 @@ export async function compareKernelThreads(spec: ResolvedCnnSpec, options: { cou
     await loss.data();
     loss.dispose();
   };
-  const available = kernelThreads();
+  const available = kernelThreadsStarted();
   const samples = options.counts.map(() => [] as number[]);
   try {
     for (let i = 0; i < options.warmup; i++) {

@@ -10,9 +10,12 @@ import { batchScores, readScores } from './evaluate.ts';
 import { buildTrainingSetup } from './model.ts';
 import { exportTrainingState, importTrainingState, type ParallelSetupArgs } from './parallel.ts';
 import { trainableVariables, trainingLoss } from './step.ts';
+import { applyWasmSettings } from './wasm-settings.ts';
 
-export function setup(args: ParallelSetupArgs): DataParallelTask {
+export async function setup(args: ParallelSetupArgs): Promise<DataParallelTask> {
   if (args.prodMode) tf.enableProdMode();
+  // The run's arithmetic, as on the main thread; a worker computes on its one core.
+  await applyWasmSettings(args.spec, 1);
   const { model, optimizer } = buildTrainingSetup(args.spec);
   return {
     variables: trainableVariables(model),

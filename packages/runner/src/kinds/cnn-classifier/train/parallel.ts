@@ -15,47 +15,52 @@ import { setTrainingStep } from './fused-layers.ts';
 import type { OptimizerName, TrainOptimizer } from './optimizer.ts';
 
 export type WorkersSetting = 'auto' | number | undefined;
+export type Parallelism = 'kernel-threads' | 'data-parallel';
 
 export interface WorkerPlan {
-  /** Worker threads to train on; 1 is the ordinary single-thread path. */
+  /** Data-parallel worker threads to train on; 1 is a step on this thread. */
   workers: number;
-  /** One line saying why fewer workers than asked for, if so. */
+  /** Threads this thread's kernels split their work over (train.parallelism kernel-threads); 1 otherwise. */
+  kernelThreads: number;
+  /** One line saying why fewer threads than asked for, if so. */
   note?: string;
 }
 
 /**
- * How many workers a run trains on. `auto` (also the default) takes the run's share of the cores;
- * a number is taken as given. Data parallelism needs the wasm backend (a native backend uses the
- * cores itself), a batch size that divides by the worker count, and an epoch whose last, smaller
- * batch still has a row for every worker; otherwise one thread, with a note.
+ * How a run's threads (train.workers: `auto` takes the run's share of the cores, a number is taken
+ * as given) share its work, as train.parallelism says. Both need the wasm backend (a native backend
+ * uses the cores itself). Kernel threads take any batch; data parallelism needs a batch size that
+ * divides by the worker count, and an epoch whose last, smaller batch still has a row for every
+ * worker. Otherwise fewer threads, with a note.
  */
 export function planWorkers(
-  requested: WorkersSetting,
-  env: { cores: number; backend: string; batchSize: number; trainCount: number; kernelThreads?: number },
+  setting: { workers: WorkersSetting; parallelism?: Parallelism },
+  env: { cores: number; backend: string; batchSize: number; trainCount: number },
 ): WorkerPlan {
+  const requested = setting.workers;
   const auto = requested === undefined || requested === 'auto';
-  const kernelThreads = Math.max(1, env.kernelThreads ?? 1);
-  // Kernel threads (XP_WASM_THREADS) already spread this thread's kernels over that many cores.
-  const asked = auto ? Math.max(1, Math.floor(env.cores / kernelThreads)) : requested;
-  if (asked <= 1) return { workers: 1 };
+  const asked = auto ? Math.max(1, env.cores) : requested;
+  const one = (note?: string): WorkerPlan => ({ workers: 1, kernelThreads: 1, ...(note ? { note } : {}) });
+  if (asked <= 1) return one();
   const what = auto ? `train.workers: auto (${asked} cores)` : `train.workers: ${asked}`;
+  const kernelThreads = (setting.parallelism ?? 'kernel-threads') === 'kernel-threads';
   if (env.backend !== 'wasm') {
-    return { workers: 1, note: `${what}: one thread, since data-parallel workers need the wasm backend (not ${env.backend})` };
+    return one(`${what}: one thread, since ${kernelThreads ? 'kernel threads' : 'data-parallel workers'} need the wasm backend (not ${env.backend})`);
   }
-  const shared = kernelThreads > 1 ? `; each worker computes on one thread (the ${kernelThreads} kernel threads serve this thread's evaluation)` : '';
+  if (kernelThreads) return { workers: 1, kernelThreads: asked };
   let workers = asked;
   let note: string | undefined;
   if (env.batchSize % asked !== 0) {
-    if (!auto) return { workers: 1, note: `${what}: one thread, since batch size ${env.batchSize} does not divide into ${asked} workers` };
+    if (!auto) return one(`${what}: one thread, since batch size ${env.batchSize} does not divide into ${asked} workers`);
     while (env.batchSize % workers !== 0) workers--;
-    if (workers < 2) return { workers: 1, note: `${what}: one thread, since batch size ${env.batchSize} does not divide into 2 or more workers` };
+    if (workers < 2) return one(`${what}: one thread, since batch size ${env.batchSize} does not divide into 2 or more workers`);
     note = `${what}: ${workers} workers, since batch size ${env.batchSize} does not divide into ${asked}`;
   }
   const remainder = env.trainCount % env.batchSize;
   if (remainder > 0 && remainder < workers) {
-    return { workers: 1, note: `${what}: one thread, since the epoch's last batch (${remainder} images) has fewer rows than ${workers} workers` };
+    return one(`${what}: one thread, since the epoch's last batch (${remainder} images) has fewer rows than ${workers} workers`);
   }
-  return { workers, note: note ?? (shared ? `${what}${shared}` : undefined) };
+  return { workers, kernelThreads: 1, ...(note ? { note } : {}) };
 }
 
 interface TrainingStateMeta {

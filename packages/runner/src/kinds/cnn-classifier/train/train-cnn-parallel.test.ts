@@ -1,5 +1,6 @@
 /**
- * xp run's cnn-classifier on worker threads (train.workers), and resumes that change nothing:
+ * xp run's cnn-classifier on data-parallel worker threads (train.workers, train.parallelism
+ * data-parallel), and resumes that change nothing:
  * tiny runs on slices of MNIST with every source of randomness on (shuffling, augmentation, dropout
  * folded into batch norm, a standalone Dropout2d and an elementwise dropout).
  */
@@ -16,7 +17,7 @@ import type { ImageSet } from '@xp/data';
 import { selectBackend } from '@xp/engine';
 import { evaluate } from './evaluate.ts';
 import { buildTrainingSetup } from './model.ts';
-import { planWorkers, startDataParallel } from './parallel.ts';
+import { planWorkers, startDataParallel, type WorkersSetting } from './parallel.ts';
 import { trainCnn, type TrainCnnOptions } from './train-cnn.ts';
 
 /** 147 images in batches of 32: four whole batches and a last one of 19 (9 + 10 rows on 2 workers). */
@@ -34,7 +35,7 @@ const base: ExperimentSpec = {
       ],
     },
   },
-  train: { epochs: 2, batchSize: 32, optimizer: 'sgd', lr: 0.05, momentum: 0.9, schedule: { type: 'one-cycle', maxLr: 0.1 } },
+  train: { epochs: 2, batchSize: 32, optimizer: 'sgd', lr: 0.05, momentum: 0.9, schedule: { type: 'one-cycle', maxLr: 0.1 }, parallelism: 'data-parallel' },
   constraints: { minTestAccuracy: 0.01 },
 };
 
@@ -110,24 +111,27 @@ async function interruptedAndResumed(spec: ResolvedSpec, batches: number) {
 
 describe('planWorkers', () => {
   const env = { cores: 2, backend: 'wasm', batchSize: 128, trainCount: 60_000 };
-  it('auto (the default) takes the run\'s share of the cores', () => {
-    expect(planWorkers(undefined, env)).toEqual({ workers: 2 });
-    expect(planWorkers('auto', { ...env, cores: 1 })).toEqual({ workers: 1 });
-    expect(planWorkers('auto', { ...env, cores: 16 })).toEqual({ workers: 16 });
-    expect(planWorkers(1, env)).toEqual({ workers: 1 });
-    expect(planWorkers(4, env)).toEqual({ workers: 4 });
+  const dp = (workers: WorkersSetting, e = env) => planWorkers({ workers, parallelism: 'data-parallel' }, e);
+  const kt = (workers: WorkersSetting, e = env) => planWorkers({ workers, parallelism: 'kernel-threads' }, e);
+  it('auto (the default) takes the run\'s share of the cores, as kernel threads unless data-parallel is asked for', () => {
+    expect(planWorkers({ workers: undefined }, env)).toEqual({ workers: 1, kernelThreads: 2 });
+    expect(kt('auto', { ...env, cores: 16 })).toEqual({ workers: 1, kernelThreads: 16 });
+    expect(kt(3)).toEqual({ workers: 1, kernelThreads: 3 });
+    expect(dp(undefined)).toEqual({ workers: 2, kernelThreads: 1 });
+    expect(dp('auto', { ...env, cores: 1 })).toEqual({ workers: 1, kernelThreads: 1 });
+    expect(kt('auto', { ...env, cores: 1 })).toEqual({ workers: 1, kernelThreads: 1 });
+    expect(dp('auto', { ...env, cores: 16 })).toEqual({ workers: 16, kernelThreads: 1 });
+    expect(dp(1)).toEqual({ workers: 1, kernelThreads: 1 });
+    expect(dp(4)).toEqual({ workers: 4, kernelThreads: 1 });
   });
-  it('falls back to one thread, with a note, where data parallelism cannot run', () => {
-    expect(planWorkers(2, { ...env, backend: 'cpu' })).toEqual({ workers: 1, note: expect.stringMatching(/one thread.*wasm backend \(not cpu\)/) });
-    expect(planWorkers(3, env)).toEqual({ workers: 1, note: expect.stringMatching(/batch size 128 does not divide into 3 workers/) });
-    expect(planWorkers(2, { ...env, trainCount: 129 })).toEqual({ workers: 1, note: expect.stringMatching(/last batch \(1 images\)/) });
+  it('kernel threads take any batch; data parallelism falls back to one thread, with a note, where it cannot run', () => {
+    expect(kt(2, { ...env, batchSize: 7, trainCount: 129 })).toEqual({ workers: 1, kernelThreads: 2 });
+    expect(kt(2, { ...env, backend: 'cpu' })).toEqual({ workers: 1, kernelThreads: 1, note: expect.stringMatching(/one thread.*kernel threads need the wasm backend \(not cpu\)/) });
+    expect(dp(2, { ...env, backend: 'cpu' })).toEqual({ workers: 1, kernelThreads: 1, note: expect.stringMatching(/one thread.*workers need the wasm backend \(not cpu\)/) });
+    expect(dp(3)).toEqual({ workers: 1, kernelThreads: 1, note: expect.stringMatching(/batch size 128 does not divide into 3 workers/) });
+    expect(dp(2, { ...env, trainCount: 129 })).toEqual({ workers: 1, kernelThreads: 1, note: expect.stringMatching(/last batch \(1 images\)/) });
     // auto takes the most cores the batch divides into.
-    expect(planWorkers('auto', { ...env, cores: 3 })).toEqual({ workers: 2, note: expect.stringMatching(/2 workers, since batch size 128 does not divide into 3/) });
-  });
-  it('with kernel threads (XP_WASM_THREADS), auto leaves their cores to them', () => {
-    expect(planWorkers('auto', { ...env, kernelThreads: 2 })).toEqual({ workers: 1 });
-    expect(planWorkers('auto', { ...env, cores: 8, kernelThreads: 2 })).toEqual({ workers: 4, note: expect.stringMatching(/4 cores.*each worker computes on one thread \(the 2 kernel threads serve this thread's evaluation\)/) });
-    expect(planWorkers(2, { ...env, kernelThreads: 2 })).toEqual({ workers: 2, note: expect.stringMatching(/train.workers: 2; each worker computes on one thread/) });
+    expect(dp('auto', { ...env, cores: 3 })).toEqual({ workers: 2, kernelThreads: 1, note: expect.stringMatching(/2 workers, since batch size 128 does not divide into 3/) });
   });
 });
 

@@ -5,9 +5,11 @@
  * order, augmentation and dropout masks it would have had (all are functions of the seed and the
  * position), so it ends where an uninterrupted run ends.
  *
- * With `train.workers` above 1 or 'auto' (the default) on wasm, the steps run data-parallel on
- * worker threads (./parallel.ts); this thread's model and optimizer then hold the workers' state
- * after every epoch (and at an interrupt) for evaluation and checkpoints.
+ * On wasm a run takes `train.workers` threads ('auto', the default: its share of the cores). With
+ * train.parallelism kernel-threads (the default) every kernel of this thread splits its work over
+ * them; with data-parallel the steps run on worker threads (./parallel.ts), and this thread's model
+ * and optimizer hold the workers' state after every epoch (and at an interrupt) for evaluation and
+ * checkpoints.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -15,7 +17,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { cnnSpecOf, type ResolvedCnnSpec } from '@xp/core';
 import { batchesPerEpoch } from '@xp/data';
-import { fusedMultiplyAdd, kernelThreads, selectBackend, winograd, type BackendRequest } from '@xp/engine';
+import { selectBackend, type BackendRequest } from '@xp/engine';
 import type { RunContext, RunOutcome } from '../../types.ts';
 import { logRunPictures } from '../pictures.ts';
 import { autoBackendFor } from './auto-backend.ts';
@@ -31,6 +33,7 @@ import { buildTrainingSetup } from './model.ts';
 import { planWorkers, startDataParallel, type DataParallelRun } from './parallel.ts';
 import { learningRateAt } from './schedule.ts';
 import { judge } from './verdict.ts';
+import { applyWasmSettings, wasmTags } from './wasm-settings.ts';
 
 export interface TrainCnnOptions {
   /** The fewest workers that train on threads (default 2; tests set 1 to run the threaded path alone). */
@@ -63,26 +66,21 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     requested = decision.backend;
   }
   const backend = await selectBackend(requested);
-  const plan = planWorkers(train.workers, {
+  const plan = planWorkers(train, {
     cores: ctx.cpuShare ?? availableCores(),
     backend: backend.name,
     batchSize: settings.batchSize,
     trainCount: data.train.count,
-    kernelThreads: backend.name === 'wasm' ? kernelThreads() : 1,
   });
   const threaded = plan.workers >= (options.threadedFrom ?? 2);
-  // A data-parallel worker computes on one thread (kernel threads serve the main thread only).
-  const threads = threaded ? plan.workers : backend.threads;
-  const tags: Record<string, string> = { backend: backend.name, 'xp.threads': String(threads) };
+  // This thread's arithmetic; data-parallel workers set the same on theirs (./parallel-setup.ts).
+  const wasm = await applyWasmSettings(spec, threaded ? 1 : plan.kernelThreads);
+  const threads = threaded ? plan.workers : wasm ? wasm.kernelThreads : backend.threads;
+  const tags: Record<string, string> = { backend: backend.name, 'xp.threads': String(threads), ...wasmTags(wasm) };
   if (threaded) tags['xp.workers'] = String(plan.workers);
-  // Fused multiply-adds and Winograd's transforms round differently, so the same seed gives another
-  // run: the run says so.
-  if (backend.name === 'wasm' && fusedMultiplyAdd()) tags['xp.wasm.fma'] = 'true';
-  if (backend.name === 'wasm' && winograd()) tags['xp.wasm.winograd'] = 'true';
-  if (backend.name === 'wasm' && !threaded && kernelThreads() > 1) tags['xp.wasm.kernelThreads'] = String(kernelThreads());
   await ctx.run.setTags(tags);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  log(`backend ${backend.name} (${plural(threads, 'thread')}${threaded ? `: data-parallel on ${plural(plan.workers, 'worker')}` : ''})`);
+  log(`backend ${backend.name} (${plural(threads, 'thread')}${threaded ? `: data-parallel on ${plural(plan.workers, 'worker')}` : threads > 1 && wasm ? ': kernel threads' : ''})`);
   if (plan.note) log(plan.note);
   log(`data: ${data.train.count} training, ${data.validation ? `${data.validation.count} validation, ` : ''}${data.test.count} test images`);
 
