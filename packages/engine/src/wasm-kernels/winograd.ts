@@ -35,8 +35,12 @@ export function winograd(): boolean {
  */
 const MIN_INPUT_CHANNELS = 8;
 
-/** Tiles per batch of products: about 250 tiles' planes of 16 channels fill 256 kB (in and out). */
+/**
+ * Tiles per batch of products at 16 channels in and out: about 250 tiles' planes fill 256 kB (in
+ * and out). Wider layers take proportionally fewer, so that the planes stay in cache.
+ */
 const CHUNK_TILES = 256;
+const CHUNK_CHANNELS = 32;
 
 export interface WinogradSpec {
   pads: { top: number; bottom: number; left: number; right: number };
@@ -113,7 +117,8 @@ function tiling(x: TensorInfo, filterShape: number[], co: number, spec: Omit<Win
   const tilesW = Math.ceil(outW / 2);
   const tiles = tilesH * tilesW;
   const perThread = threads > 1 ? Math.ceil(n / (4 * threads)) : n;
-  const chunk = Math.max(1, Math.min(n, perThread, Math.floor(CHUNK_TILES / tiles)));
+  const chunkTiles = Math.floor((CHUNK_TILES * CHUNK_CHANNELS) / (ci + co));
+  const chunk = Math.max(1, Math.min(n, perThread, Math.floor(chunkTiles / tiles)));
   return {
     tilesH, tilesW, tiles, Hp: 2 * tilesH + 2, Wp: 2 * tilesW + 2, OW: 2 * tilesW,
     whole: 2 * tilesW === outW && 2 * tilesH === outH, chunk, span: chunk * tiles,
