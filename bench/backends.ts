@@ -7,10 +7,11 @@
  *   npx tsx bench/backends.ts [--batches 10] [--warmup 3] [--only seed|10x] [--threads 1,2] [--no-fma] [--no-winograd] [--json]
  *
  * tfjs figures come from `xp bench --json` (the step `xp run` takes, on the spec's real layer stack):
- * wasm with `--workers N` (data-parallel over N worker threads), also with XP_WASM_FMA=1 (relaxed
- * SIMD's fused multiply-add in the convolutions; --no-fma leaves that row out), with XP_WASM_WINOGRAD=1
- * (3×3 stride-1 convolutions by Winograd F(2×2, 3×3)) and with both (--no-winograd leaves those rows
- * out), TensorFlow with its thread pools
+ * wasm with `--workers N` as a run has it by default (kernel threads, relaxed SIMD's fused
+ * multiply-add, 3×3 stride-1 convolutions by Winograd F(2×2, 3×3)), then with fused multiply-adds
+ * off (train.fusedMultiplyAdd=false; --no-fma leaves that row out), with Winograd off
+ * (train.winograd=false; --no-winograd leaves that row out), with both off, and on N data-parallel
+ * workers (train.parallelism=data-parallel, N > 1); TensorFlow with its thread pools
  * limited to N by TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS. PyTorch: bench/train_step_torch.py
  * (Debian's python3-torch) with torch.set_num_threads(N). The machine's 1-minute load average is
  * recorded before each figure: on a shared machine the figures are indicative only.
@@ -51,9 +52,9 @@ interface Row {
   vsTorch?: number;
 }
 
-function xpBench(spec: string, backend: string, threads: number, extraEnv: Record<string, string> = {}): number {
-  const env = { ...process.env, ...extraEnv, TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: String(threads) };
-  const args = [XP, 'bench', spec, '--backend', backend, '--json', '--batches', batches, '--warmup', warmup];
+function xpBench(spec: string, backend: string, threads: number, sets: string[] = []): number {
+  const env = { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: String(threads) };
+  const args = [XP, 'bench', spec, '--backend', backend, '--json', '--batches', batches, '--warmup', warmup, ...sets.flatMap((set) => ['--set', set])];
   if (backend === 'wasm') args.push('--workers', String(threads));
   const out = execFileSync(process.execPath, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
   return (JSON.parse(out.trim().split('\n').pop()!) as { msPerBatch: number }).msPerBatch;
@@ -78,12 +79,12 @@ for (const net of NETWORKS) {
       process.stderr.write(`${net.id} ${engine} ${threads}: ${group.at(-1)!.msPerBatch?.toFixed(1) ?? group.at(-1)!.error} (load ${load.toFixed(1)})\n`);
     };
     measure('PyTorch', () => torchStep(net.width, threads));
-    const wasm = (fma: boolean, winograd: boolean) => () =>
-      xpBench(net.spec, 'wasm', threads, { XP_WASM_FMA: fma ? '1' : '0', XP_WASM_WINOGRAD: winograd ? '1' : '0' });
-    measure('xp wasm engine', wasm(false, false));
-    if (!skipFma) measure('xp wasm engine, fused multiply-add (XP_WASM_FMA=1)', wasm(true, false));
-    if (!skipWinograd) measure('xp wasm engine, Winograd (XP_WASM_WINOGRAD=1)', wasm(false, true));
-    if (!skipWinograd && !skipFma) measure('xp wasm engine, Winograd and fused multiply-add', wasm(true, true));
+    const wasm = (...sets: string[]) => () => xpBench(net.spec, 'wasm', threads, sets);
+    measure(`xp wasm engine (default: ${threads > 1 ? 'kernel threads, ' : ''}fused multiply-add, Winograd)`, wasm());
+    if (!skipFma) measure('xp wasm engine, without fused multiply-add', wasm('train.fusedMultiplyAdd=false'));
+    if (!skipWinograd) measure('xp wasm engine, without Winograd', wasm('train.winograd=false'));
+    if (!skipWinograd && !skipFma) measure('xp wasm engine, plain arithmetic (neither)', wasm('train.fusedMultiplyAdd=false', 'train.winograd=false'));
+    if (threads > 1) measure('xp wasm engine, data-parallel workers', wasm('train.parallelism=data-parallel'));
     measure('TensorFlow 2.21 (tfjs-node)', () => xpBench(net.spec, 'tensorflow', threads));
     const torch = group[0].msPerBatch;
     for (const row of group) if (torch && row.msPerBatch) row.vsTorch = row.msPerBatch / torch;
