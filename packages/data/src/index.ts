@@ -10,8 +10,11 @@ export {
   locateMnistFiles,
 } from './mnist.ts';
 export type { ImageSet, LoadMnistOptions, MnistData, MnistFileRole, MnistNormalization } from './mnist.ts';
-export { batchesPerEpoch, epochBatches, epochOrder } from './batches.ts';
-export type { Batch, BatchOptions, LabelEncoding } from './batches.ts';
+export { batchesPerEpoch, batchTensors, epochBatchArrays, epochBatches, epochOrder } from './batches.ts';
+export type { Batch, BatchArrays, BatchOptions, LabelEncoding } from './batches.ts';
+export { canPrefetch, startBatchPrefetcher } from './prefetch.ts';
+export { sharedFloat32, sharedUint8 } from './shared-arrays.ts';
+export type { BatchPrefetcher, PrefetchOptions } from './prefetch.ts';
 export { drawTransform, isAugmenting, transformImage } from './augment.ts';
 export type { AugmentOptions, ImageTransform } from './augment.ts';
 export { hashKeys, seededRandom, shuffledIndices } from './random.ts';

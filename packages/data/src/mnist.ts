@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './idx.ts';
 import { seededRandom, shuffledIndices } from './random.ts';
+import { sharedFloat32, sharedUint8 } from './shared-arrays.ts';
 
 export const MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -122,8 +123,9 @@ function normalizedSet(
   table: Float32Array,
 ): ImageSet {
   const size = images.rows * images.cols;
-  const out = new Float32Array(count * size);
-  const outLabels = new Uint8Array(count);
+  // In shared memory, where a batch loader thread can read them (prefetch.ts).
+  const out = sharedFloat32(count * size);
+  const outLabels = sharedUint8(count);
   const pixels = images.pixels;
   for (let i = 0; i < count; i++) {
     const source = chosen === null ? i : chosen[i];

@@ -8,6 +8,7 @@ import { convertChannels, resizeImage } from '../images/resize.ts';
 import type { DecodedImage, ImageChannels } from '../images/decode.ts';
 import { seededRandom, shuffledIndices } from '../random.ts';
 import type { ChannelNormalization, DatasetSpec, DatasetTarget } from './types.ts';
+import { sharedFloat32, sharedUint8 } from '../shared-arrays.ts';
 
 export interface PixelSet {
   count: number;
@@ -132,7 +133,8 @@ export function normalizedImageSet(set: PixelSet, normalization: ChannelNormaliz
     for (let v = 0; v < 256; v++) table[v] = (v / 255 - normalization.mean[k]) / normalization.std[k];
     return table;
   });
-  const images = new Float32Array(set.pixels.length);
+  // In shared memory, where a batch loader thread can read them (prefetch.ts).
+  const images = sharedFloat32(set.pixels.length);
   if (c === 1) {
     const table = tables[0];
     for (let i = 0; i < images.length; i++) images[i] = table[set.pixels[i]];
@@ -140,7 +142,7 @@ export function normalizedImageSet(set: PixelSet, normalization: ChannelNormaliz
     for (let i = 0; i < images.length; i++) images[i] = tables[i % c][set.pixels[i]];
   }
   // Augmentation fills uncovered pixels with one value; with several channels channel 0's stands for all.
-  return { count: set.count, height: set.height, width: set.width, channels: c, images, labels: set.labels, background: tables[0][0] };
+  return { count: set.count, height: set.height, width: set.width, channels: c, images, labels: sharedUint8(set.labels), background: tables[0][0] };
 }
 
 /** Labels must name a class: the classes are what the data has, and a stated model.classes must agree. */

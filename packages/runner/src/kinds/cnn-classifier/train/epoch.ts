@@ -4,7 +4,7 @@
  * being a number; `progress` always says how far it got, which is what a checkpoint saves.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchesPerEpoch, epochBatches, type AugmentOptions, type ImageSet } from '@xp/data';
+import { batchesPerEpoch, epochBatches, type AugmentOptions, type Batch, type ImageSet } from '@xp/data';
 import type { TrainingProgress } from './checkpoint.ts';
 import { startEpochProgress } from './progress.ts';
 import { learningRateAt, type LrSchedule } from './schedule.ts';
@@ -25,6 +25,9 @@ export function localStep(step: TrainStep): EpochStep {
   };
 }
 
+/** An epoch's batches from `startBatch` on: `epochBatches` on this thread, or a batch loader thread's (@xp/data prefetch). */
+export type BatchSource = (epoch: number, startBatch: number) => Generator<Batch<tf.Tensor1D>>;
+
 export interface EpochSettings {
   epochs: number;
   batchSize: number;
@@ -43,7 +46,9 @@ export type EpochEnd =
 /** Yields to the event loop, where Ctrl-C's handler and the progress bar's timer run. */
 const nextTick = (): Promise<void> => new Promise((done) => setImmediate(done));
 
-export async function trainEpoch(set: ImageSet, step: EpochStep, settings: EpochSettings, progress: TrainingProgress, signal: AbortSignal): Promise<EpochEnd> {
+export async function trainEpoch(
+  set: ImageSet, step: EpochStep, settings: EpochSettings, progress: TrainingProgress, signal: AbortSignal, source?: BatchSource,
+): Promise<EpochEnd> {
   const { epoch } = progress;
   const batches = batchesPerEpoch(set.count, settings.batchSize);
   const rateAt = (batch: number): number =>
@@ -53,7 +58,9 @@ export async function trainEpoch(set: ImageSet, step: EpochStep, settings: Epoch
   const started = performance.now() - progress.partial.seconds * 1000;
   const elapsed = (): number => (performance.now() - started) / 1000;
   let lr = rateAt(progress.batch);
-  const order = epochBatches(set, epoch, { batchSize: settings.batchSize, seed: settings.seed, augment: settings.augment, startBatch: progress.batch });
+  const order = source
+    ? source(epoch, progress.batch)
+    : epochBatches(set, epoch, { batchSize: settings.batchSize, seed: settings.seed, augment: settings.augment, startBatch: progress.batch });
   let next = order.next();
   try {
     while (!next.done) {
@@ -62,7 +69,8 @@ export async function trainEpoch(set: ImageSet, step: EpochStep, settings: Epoch
       let value: number;
       try {
         const loss = step(batch.x, batch.y, lr);
-        // The next batch is assembled (and augmented) while this step runs on worker threads.
+        // The next batch is assembled (and augmented) while this step runs on worker threads; from
+        // a batch loader thread, it was made while this step ran.
         try {
           next = order.next();
         } catch (error) {

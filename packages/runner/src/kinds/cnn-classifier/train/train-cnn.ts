@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { cnnSpecOf, type ResolvedCnnSpec } from '@xp/core';
-import { batchesPerEpoch } from '@xp/data';
+import { batchesPerEpoch, canPrefetch, startBatchPrefetcher, type BatchPrefetcher } from '@xp/data';
 import { selectBackend, type BackendRequest } from '@xp/engine';
 import type { RunContext, RunOutcome } from '../../types.ts';
 import { logRunPictures } from '../pictures.ts';
@@ -87,6 +87,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
   const setup = buildTrainingSetup(spec);
   const { model, optimizer } = setup;
   let parallel: DataParallelRun | null = null;
+  let prefetcher: BatchPrefetcher | null = null;
   const checkpointDir = join(ctx.run.artifactDir, CHECKPOINT_DIR);
   const artifacts: Record<string, string> = {};
   const progress: TrainingProgress = { epoch: 0, batch: 0, partial: { lossSum: 0, images: 0, seconds: 0 }, history: [] };
@@ -101,6 +102,10 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
   try {
     if (ctx.resumeFrom) await resume(ctx, model, optimizer, progress, settings.seed);
     let step: EpochStep = localStep(setup.step);
+    // A step on this thread leaves no time to assemble the next batch in: a loader thread does.
+    if (!threaded && canPrefetch(data.train)) {
+      prefetcher = await startBatchPrefetcher(data.train, { batchSize: settings.batchSize, seed: settings.seed, augment: settings.augment });
+    }
     if (threaded) {
       const [height, width, channels] = [data.train.height, data.train.width, data.train.channels];
       parallel = await startDataParallel(spec, { workers: plan.workers, batchSize: settings.batchSize, imageShape: [height, width, channels], maxParams: model.countParams() });
@@ -122,7 +127,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     while (progress.epoch < settings.epochs) {
       const epoch = progress.epoch;
       const epochLr = learningRateAt(settings.baseLr, settings.schedule, { epoch, batch: 0, batchesPerEpoch: batches, epochs: settings.epochs });
-      const end = await trainEpoch(data.train, step, settings, progress, ctx.signal);
+      const end = await trainEpoch(data.train, step, settings, progress, ctx.signal, prefetcher?.epoch);
       if (end.kind === 'diverged') return outcome('error', end.message);
       // Weights, batch-norm running statistics and optimizer state, for evaluation and checkpoints.
       if (parallel) await parallel.pull(model, optimizer);
@@ -169,6 +174,7 @@ export async function trainCnn(ctx: RunContext, options: TrainCnnOptions = {}): 
     return outcome(verdict.passed ? 'passed' : 'failed', verdict.message);
   } finally {
     await parallel?.close();
+    await prefetcher?.close();
     setup.dispose();
   }
 }
