@@ -24,7 +24,7 @@ measure() { # name seed: runs one command, leaves OUT/name-seed.{log,time}
 }
 # Seconds of wall time from /usr/bin/time -v's "Elapsed (wall clock) time (h:mm:ss or m:ss): M:SS.ss".
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"; }
-rss() { awk -F': ' '/Maximum resident set size/ { printf "%.2f", $2 / 1048576 }' "$1"; }
+rss() { awk -F': ' '/Maximum resident set size/ { printf "%.2f", $2 / 1000000 }' "$1"; }
 xp_accuracy() { grep -a -o 'final accuracy [0-9.]*%' "$1" | head -1 | grep -o '[0-9.]*'; }
 torch_accuracy() { grep -a '"final"' "$1" | head -1 | sed 's/.*"final": \([0-9.]*\).*/\1/' | awk '{ printf "%.2f", $1 * 100 }'; }
 
